@@ -1,0 +1,331 @@
+"""The `kgraph` command line: compile, load, validate, query, fmt, graphs, serve.
+
+Every option is also a KGRAPH_* environment variable (see `kgraph serve --help`). Errors are
+printed as one readable line (file:line:column where there is one) and end with the error's exit
+code: 2 for wrong input, 3 for data that violates the shapes, 1 for a fault.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pyoxigraph as ox
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kgraph.errors import KgraphError, UserError
+from kgraph.settings import Settings
+
+app = typer.Typer(
+    name="kgraph",
+    help="A provenance-first knowledge graph of conflict reporting, served over SPARQL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[Optional[Path], typer.Option("--store", help="on-disk store directory [KGRAPH_STORE]")]
+RepoOpt = Annotated[
+    Optional[Path],
+    typer.Option("--repository", help="folder with ontology/, shapes/, data/ttl/ [KGRAPH_REPOSITORY]"),
+]
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _store(settings: Settings, *, in_memory: bool = False):  # type: ignore[no-untyped-def]
+    from kgraph.store import open_store
+
+    return open_store(settings, in_memory=in_memory)
+
+
+# -- compile ---------------------------------------------------------------------------------
+
+@app.command("compile")
+def compile_cmd(
+    repository: RepoOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="fail if data/ttl is not up to date")] = False,
+) -> None:
+    """Compile data/authoring/*.yaml into canonical Turtle in data/ttl/."""
+    from kgraph.authoring.compile_all import compile_repository
+
+    settings = _settings(repository=repository)
+    results = compile_repository(settings.repository, check=check)
+    stale = [r for r in results if r.changed]
+    for r in results:
+        status = "stale" if (check and r.changed) else ("written" if r.changed else "unchanged")
+        out.print(f"{status:>9}  {r.path.relative_to(settings.repository)}  ({r.triples} triples)")
+        for p in r.uncovered:
+            err.print(f"[yellow]warning[/]: {r.path.name}: passage {p.id} is cited by no claim "
+                      f"and not excluded: {p.text!r}")
+    if check and stale:
+        raise UserError("data/ttl is out of date: run `kgraph compile`")
+
+
+# -- load ------------------------------------------------------------------------------------
+
+@app.command()
+def load(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="files to load; none = the whole repository")] = None,
+    graph: Annotated[Optional[str], typer.Option("--graph", help="named graph for FILES (else from their place in the layout)")] = None,
+    store: StoreOpt = None,
+    repository: RepoOpt = None,
+) -> None:
+    """Load the repository (or some files) into the store; each graph is replaced atomically."""
+    from kgraph.loading import GraphFile, derive_truthy, graph_for_file, load_files, load_repository
+
+    settings = _settings(store=store, repository=repository)
+    s = _store(settings)
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("loading", total=None)
+
+        def tick(path: str, n: int) -> None:
+            progress.update(task, advance=1, description=f"parsed {Path(path).name} ({n} triples)")
+
+        if files:
+            plan = [
+                GraphFile(f, graph or graph_for_file(f, settings.repository, s.namespaces))
+                for f in files
+            ]
+            report = load_files(s, plan, progress=tick)
+            derive_truthy(s)
+        else:
+            report = load_repository(s, settings.repository, progress=tick)
+    for g, n in sorted(report.graphs.items()):
+        out.print(f"{n:>8}  {g}")
+    out.print(f"loaded {report.triples} triples into {len(report.graphs)} graph(s) in {settings.store}")
+    s.close()
+
+
+# -- validate --------------------------------------------------------------------------------
+
+@app.command()
+def validate(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="data files to validate with the repository (they replace the graphs of the same place)")] = None,
+    store: Annotated[bool, typer.Option("--store", help="validate the on-disk store instead of the repository files")] = False,
+    store_path: Annotated[Optional[Path], typer.Option("--store-path", help="store directory for --store [KGRAPH_STORE]")] = None,
+    repository: RepoOpt = None,
+    output: Annotated[str, typer.Option("--format", help="text, json or turtle")] = "text",
+) -> None:
+    """Validate data against the SHACL shapes; exit 3 with a report on violation."""
+    from kgraph.loading import GraphFile, derive_truthy, graph_for_file, load_files, plan_repository
+    from kgraph.validation import validate_store
+
+    settings = _settings(store=store_path, repository=repository)
+    if store:
+        s = _store(settings)
+    else:
+        s = _store(settings, in_memory=True)
+        plan = plan_repository(settings.repository, s.namespaces)
+        extra = []
+        for f in files or []:
+            try:
+                g = graph_for_file(f, settings.repository, s.namespaces)
+            except UserError:
+                g = s.namespaces.graph_iri("source/" + f.stem) if f.parent.name == "sources" else \
+                    s.namespaces.graph_iri(f.stem if f.stem in ("entities", "dataset") else "source/" + f.stem)
+            plan = [item for item in plan if item.graph != g]
+            extra.append(GraphFile(f, g))
+        load_files(s, [*plan, *extra])
+        derive_truthy(s)
+    report = validate_store(s)
+    if output == "json":
+        out.print_json(json.dumps({
+            "conforms": report.conforms,
+            "results": [v.__dict__ for v in report.violations],
+        }, default=list))
+    elif output == "turtle":
+        assert report.graph is not None
+        sys.stdout.write(report.graph.serialize(format="turtle"))
+    else:
+        if report.conforms:
+            out.print(f"[green]conforms[/]: {len(report.violations)} warning(s)")
+        for v in report.violations:
+            (out if report.conforms else err).print(v.describe(), markup=False, highlight=False)
+    if not report.conforms:
+        n = sum(1 for v in report.violations if v.severity == "Violation")
+        err.print(f"[red]does not conform[/]: {n} violation(s)")
+        raise typer.Exit(3)
+
+
+# -- query -----------------------------------------------------------------------------------
+
+FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="a SPARQL query, or @FILE / a path to a .rq file")],
+    output: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json, xml (SELECT/ASK); turtle, ntriples, rdfxml (CONSTRUCT)")] = "table",
+    store: StoreOpt = None,
+    union: Annotated[bool, typer.Option("--union/--no-union", help="default graph = union of the data graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = True,
+) -> None:
+    """Run a SPARQL query against the store and print the results."""
+    settings = _settings(store=store)
+    text = sparql
+    if sparql.startswith("@"):
+        text = Path(sparql[1:]).read_text(encoding="utf-8")
+    elif sparql.endswith(".rq") and Path(sparql).is_file():
+        text = Path(sparql).read_text(encoding="utf-8")
+    s = _store(settings)
+    result = s.query(text, union_default_graph=union and settings.union_default_graph)
+    if isinstance(result, ox.QueryBoolean):
+        if output in FORMATS:
+            sys.stdout.write(result.serialize(format=FORMATS[output]).decode())
+        else:
+            out.print("true" if bool(result) else "false")
+    elif isinstance(result, ox.QuerySolutions):
+        if output in FORMATS:
+            sys.stdout.buffer.write(result.serialize(format=FORMATS[output]))
+        elif output == "table":
+            variables = [v.value for v in result.variables]
+            table = Table(*variables, show_lines=False)
+            rows = 0
+            for solution in result:
+                table.add_row(*(_show(solution[v]) for v in variables))
+                rows += 1
+            out.print(table)
+            out.print(f"{rows} row(s)")
+        else:
+            raise UserError(f"--format {output}: use table, csv, tsv, json or xml for SELECT")
+    else:
+        fmt = RDF_FORMATS.get("turtle" if output == "table" else output)
+        if fmt is None:
+            raise UserError(f"--format {output}: use turtle, ntriples or rdfxml for CONSTRUCT")
+        sys.stdout.buffer.write(ox.serialize(result, format=fmt, prefixes=s.namespaces.prefixes))
+
+
+def _show(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value + (f"@{term.language}" if term.language else "")
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    return str(term)
+
+
+# -- fmt -------------------------------------------------------------------------------------
+
+@app.command()
+def fmt(
+    check: Annotated[bool, typer.Option("--check", help="fail if a data file is not canonical")] = False,
+    repository: RepoOpt = None,
+) -> None:
+    """Rewrite data/ttl/**/*.ttl in canonical Turtle (or check that they are)."""
+    import rdflib
+
+    from kgraph.canonical import canonical_turtle
+    from kgraph.namespaces import Namespaces
+
+    settings = _settings(repository=repository)
+    ns = Namespaces()
+    bad = []
+    files = sorted((settings.repository / "data" / "ttl").rglob("*.ttl"))
+    if not files:
+        raise UserError("no data/ttl/**/*.ttl files found")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#")) \
+            if text.startswith("#") else ""
+        header = text[: len(header)] if text.startswith(header) else ""
+        canon = canonical_turtle(rdflib.Graph().parse(data=text, format="turtle"), ns, header=header)
+        if canon != text:
+            bad.append(path)
+            if not check:
+                path.write_text(canon, encoding="utf-8")
+    for path in bad:
+        out.print(f"{'not canonical' if check else 'reformatted'}: {path}")
+    if check and bad:
+        raise UserError(f"{len(bad)} file(s) not in canonical form: run `kgraph fmt`")
+    out.print(f"{len(files)} file(s) checked")
+
+
+# -- graphs / summary ------------------------------------------------------------------------
+
+@app.command()
+def graphs(store: StoreOpt = None) -> None:
+    """List the named graphs of the store with their triple counts."""
+    settings = _settings(store=store)
+    s = _store(settings)
+    print_summary(s)
+
+
+def print_summary(s) -> None:  # type: ignore[no-untyped-def]
+    table = Table("graph", "triples")
+    for g in s.graphs():
+        table.add_row(g, str(s.count(g)))
+    out.print(table)
+    counts = s.query((Path(__file__).parent / "queries" / "summary.rq").read_text(encoding="utf-8"))
+    for row in counts:
+        out.print(
+            f"sources: {row['sources'].value}  passages: {row['passages'].value}  "
+            f"claims: {row['claims'].value}  claimants: {row['claimants'].value}  "
+            f"entities: {row['entities'].value}  inferences: {row['inferences'].value}"
+        )
+
+
+# -- serve -----------------------------------------------------------------------------------
+
+@app.command()
+def serve(
+    store: StoreOpt = None,
+    host: Annotated[Optional[str], typer.Option(help="address to bind [KGRAPH_HOST] (default 127.0.0.1)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port [KGRAPH_PORT] (default 7878)")] = None,
+    repository: RepoOpt = None,
+) -> None:
+    """Fill an empty store with the shipped ontology, shapes and data; validate; print a summary;
+    serve SPARQL."""
+    from kgraph.loading import load_repository
+    from kgraph.validation import validate_store
+
+    settings = _settings(store=store, host=host, port=port, repository=repository)
+    s = _store(settings)
+    if not s.graphs():
+        report = load_repository(s, settings.repository)
+        out.print(f"store was empty: loaded {report.triples} triples from {settings.repository}")
+    result = validate_store(s)
+    out.print("shapes: " + ("[green]conforms[/]" if result.conforms else "[red]does not conform[/]"))
+    if not result.conforms:
+        for v in result.violations:
+            err.print(v.describe(), markup=False, highlight=False)
+    print_summary(s)
+    from kgraph.web.server import run
+
+    run(settings, s)
+
+
+def main() -> None:
+    try:
+        app()
+    except KgraphError as exc:
+        err.print(f"kgraph: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""From files to named graphs: parse (reporting file:line:column), rebase, load atomically.
+
+Which graph a file belongs to follows from where it lies in the repository:
+
+    ontology/*.ttl              -> graph/ontology
+    ontology/imports/*.ttl      -> graph/vocabularies   (declarations of the external terms used)
+    shapes/*.ttl                -> graph/shapes
+    data/ttl/entities.ttl       -> graph/entities       (persons, organisations, places, events)
+    data/ttl/dataset.ttl        -> graph/dataset        (the dataset's description and rights)
+    data/ttl/sources/<id>.ttl   -> graph/source/<id>    (one graph per source document)
+
+Every file is parsed before anything is written, so a malformed file loads nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kgraph.errors import Location, ParseError, UserError
+from kgraph.namespaces import (
+    GRAPH_DATASET,
+    GRAPH_ENTITIES,
+    GRAPH_ONTOLOGY,
+    GRAPH_SHAPES,
+    GRAPH_SOURCE_PREFIX,
+    GRAPH_TRUTHY,
+    GRAPH_VOCABULARIES,
+    Namespaces,
+)
+from kgraph.settings import DEFAULT_BASE_IRI
+from kgraph.store.embedded import EmbeddedStore
+
+QUERIES = Path(__file__).parent / "queries"
+
+
+@dataclass(frozen=True)
+class GraphFile:
+    """One repository file and the named graph it is loaded into."""
+
+    path: Path
+    graph: str
+
+
+def plan_repository(root: Path, namespaces: Namespaces) -> list[GraphFile]:
+    """Every RDF file of the repository with its graph, in a stable order."""
+    plan: list[GraphFile] = []
+
+    def add(pattern: str, folder: Path, graph: Callable[[Path], str]) -> None:
+        for path in sorted(folder.glob(pattern)):
+            plan.append(GraphFile(path, namespaces.graph_iri(graph(path))))
+
+    add("*.ttl", root / "ontology", lambda p: GRAPH_ONTOLOGY)
+    add("*.ttl", root / "ontology" / "imports", lambda p: GRAPH_VOCABULARIES)
+    add("*.ttl", root / "shapes", lambda p: GRAPH_SHAPES)
+    add("entities.ttl", root / "data" / "ttl", lambda p: GRAPH_ENTITIES)
+    add("dataset.ttl", root / "data" / "ttl", lambda p: GRAPH_DATASET)
+    add("*.ttl", root / "data" / "ttl" / "sources", lambda p: GRAPH_SOURCE_PREFIX + p.stem)
+    return plan
+
+
+def graph_for_file(path: Path, root: Path, namespaces: Namespaces) -> str:
+    """The graph a repository file belongs to; UserError for a file outside the layout."""
+    resolved = path.resolve()
+    for item in plan_repository(root, namespaces):
+        if item.path.resolve() == resolved:
+            return item.graph
+    raise UserError(
+        f"{path}: not a file of the repository layout; name its graph with --graph"
+    )
+
+
+def parse_file(path: Path, namespaces: Namespaces, *, display: str | None = None) -> list[ox.Triple]:
+    """Parse one Turtle (or N-Triples, RDF/XML...) file into triples, rebased to the settings'
+    base IRI. A syntax error becomes ParseError with file:line:column."""
+    shown = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{shown}: cannot read the file: {exc.strerror}") from None
+    try:
+        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+    except ValueError:
+        fmt = ox.RdfFormat.TURTLE
+    return parse_bytes(data, fmt, namespaces, source=shown, base_iri=path.resolve().as_uri())
+
+
+def parse_bytes(
+    data: bytes,
+    fmt: ox.RdfFormat,
+    namespaces: Namespaces,
+    *,
+    source: str = "<input>",
+    base_iri: str | None = None,
+) -> list[ox.Triple]:
+    """Parse a serialisation into triples (quads' graph names are dropped only for graph
+    formats). Errors carry `source:line:column`."""
+    try:
+        quads = [
+            q
+            for q in ox.parse(data, format=fmt, base_iri=base_iri, without_named_graphs=True)
+        ]
+    except SyntaxError as exc:
+        raise parse_error(exc, source) from None
+    except ValueError as exc:
+        raise ParseError(str(exc), Location(source=source)) from None
+    return [rebase_triple(ox.Triple(q.subject, q.predicate, q.object), namespaces) for q in quads]
+
+
+def parse_error(exc: SyntaxError, source: str) -> ParseError:
+    message = str(exc.msg) if exc.msg else str(exc)
+    for prefix in ("Parser error ",):
+        if message.startswith(prefix):
+            message = message.split(": ", 1)[-1]
+    return ParseError(message, Location(exc.lineno, exc.offset, source))
+
+
+def rebase_triple(triple: ox.Triple, namespaces: Namespaces) -> ox.Triple:
+    if namespaces.base == DEFAULT_BASE_IRI:
+        return triple
+    return ox.Triple(
+        _rebase(triple.subject, namespaces.base),  # type: ignore[arg-type]
+        _rebase(triple.predicate, namespaces.base),  # type: ignore[arg-type]
+        _rebase(triple.object, namespaces.base),
+    )
+
+
+def _rebase(term: object, base: str) -> object:
+    if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE_IRI):
+        return ox.NamedNode(base + term.value[len(DEFAULT_BASE_IRI):])
+    if isinstance(term, ox.Literal) and term.datatype.value.startswith(DEFAULT_BASE_IRI):
+        return ox.Literal(term.value, datatype=_rebase(term.datatype, base))  # type: ignore[arg-type]
+    return term
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    graphs: dict[str, int]
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def load_files(
+    store: EmbeddedStore,
+    files: Iterable[GraphFile],
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> LoadReport:
+    """Parse every file first; then replace each graph atomically with its files' triples.
+    Files sharing a graph are merged. Nothing is written if any file fails to parse."""
+    by_graph: dict[str, list[ox.Triple]] = {}
+    for item in files:
+        triples = parse_file(item.path, store.namespaces, display=_display(item.path))
+        by_graph.setdefault(item.graph, []).extend(triples)
+        if progress:
+            progress(str(item.path), len(triples))
+    counts: dict[str, int] = {}
+    for graph, triples in by_graph.items():
+        counts[graph] = store.replace_graph(graph, _as_quads(triples))
+    return LoadReport(counts)
+
+
+def load_repository(
+    store: EmbeddedStore,
+    root: Path,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> LoadReport:
+    """Load the ontology, shapes and data of a repository checkout, then derive the truthy
+    graph. Graphs of sources no longer in the repository are left alone (withdraw them
+    explicitly)."""
+    plan = plan_repository(root, store.namespaces)
+    if not any(item.graph.endswith("/" + GRAPH_ONTOLOGY) for item in plan):
+        raise UserError(f"{root}: no ontology/*.ttl found; is this a kgraph repository?")
+    report = load_files(store, plan, progress=progress)
+    truthy = derive_truthy(store)
+    return LoadReport({**report.graphs, store.namespaces.graph_iri(GRAPH_TRUTHY): truthy})
+
+
+def derive_truthy(store: EmbeddedStore) -> int:
+    """Rebuild graph/truthy: the simple s-p-o triples of asserted, uncontested claims."""
+    query = (QUERIES / "truthy.rq").read_text(encoding="utf-8")
+    source_prefix = store.namespaces.graph_iri(GRAPH_SOURCE_PREFIX)
+    sources = [g for g in store.graphs() if g.startswith(source_prefix)]
+    entities = store.namespaces.graph_iri(GRAPH_ENTITIES)
+    triples = list(store.query(query, default_graphs=[entities, *sources]))  # type: ignore[arg-type]
+    return store.replace_graph(store.namespaces.graph_iri(GRAPH_TRUTHY), _as_quads(triples))
+
+
+def _as_quads(triples: Iterable[ox.Triple]) -> Iterator[ox.Quad]:
+    for t in triples:
+        yield ox.Quad(t.subject, t.predicate, t.object)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+__all__ = [
+    "GraphFile",
+    "LoadReport",
+    "derive_truthy",
+    "graph_for_file",
+    "load_files",
+    "load_repository",
+    "parse_bytes",
+    "parse_file",
+    "plan_repository",
+]

@@ -1,0 +1,116 @@
+"""Every option of kgraph, with its KGRAPH_* environment variable and its default.
+
+Settings are read once, at the edge (the CLI or the app factory), and passed in; no other module
+reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+#: The persistent base of every IRI kgraph mints (ontology, data, graphs).
+DEFAULT_BASE_IRI = "https://w3id.org/kgraph/"
+
+#: The repository root when running from a checkout (ontology/, shapes/, data/ beside src/).
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (true/false), got {text!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """kgraph's configuration. Build it with `Settings.from_env()` or directly in tests."""
+
+    store: Path = field(default=Path("var/store"), metadata={"help": "on-disk store directory"})
+    repository: Path = field(
+        default=REPOSITORY_ROOT,
+        metadata={"help": "folder holding ontology/, shapes/ and data/ttl/ to load"},
+    )
+    base_iri: str = field(
+        default=DEFAULT_BASE_IRI,
+        metadata={"help": "persistent base of all minted IRIs (files use the default base)"},
+    )
+    host: str = field(default="127.0.0.1", metadata={"help": "address the server binds"})
+    port: int = field(default=7878, metadata={"help": "port the server listens on"})
+    union_default_graph: bool = field(
+        default=True, metadata={"help": "default graph = union of the data graphs"}
+    )
+    validate_writes: bool = field(
+        default=True, metadata={"help": "validate every write against the shapes before commit"}
+    )
+    write_token: str = field(
+        default="",
+        metadata={"help": "Bearer token(s) allowed to write, 'name:token' comma-separated; "
+                  "empty = read-only"},
+    )
+    query_timeout: float = field(
+        default=30.0, metadata={"help": "seconds a query may run (a request may ask for less)"}
+    )
+    max_result_bytes: int = field(
+        default=64 * 1024 * 1024, metadata={"help": "largest response body a query may produce"}
+    )
+    max_body_bytes: int = field(
+        default=16 * 1024 * 1024, metadata={"help": "largest request body accepted"}
+    )
+    max_concurrent_queries: int = field(
+        default=8, metadata={"help": "queries evaluated at once; more get 503 + Retry-After"}
+    )
+
+    @classmethod
+    def describe(cls) -> list[Setting]:
+        return [
+            Setting(f.name, "KGRAPH_" + f.name.upper(), str(f.metadata.get("help", "")))
+            for f in fields(cls)
+        ]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then KGRAPH_* variables, then explicit overrides (CLI options)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("KGRAPH_" + f.name.upper())
+            if raw is None:
+                continue
+            try:
+                values[f.name] = _convert(f.type, raw)
+            except ValueError as exc:
+                raise ValueError(f"KGRAPH_{f.name.upper()}: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        if not settings.base_iri.endswith(("/", "#")):
+            raise ValueError("KGRAPH_BASE_IRI must end with '/' or '#'")
+        return settings
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
+
+
+def _convert(type_name: Any, raw: str) -> Any:
+    name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", "")
+    if name == "bool":
+        return _bool(raw)
+    if name == "int":
+        return int(raw)
+    if name == "float":
+        return float(raw)
+    if name == "Path":
+        return Path(raw)
+    return raw

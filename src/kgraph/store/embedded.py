@@ -1,0 +1,160 @@
+"""The embedded on-disk store: pyoxigraph (RocksDB) in this process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kgraph.errors import StoreError
+from kgraph.namespaces import GRAPH_STAGING_PREFIX, Namespaces
+from kgraph.store.base import QueryResult, Term, query_error
+
+
+class EmbeddedStore:
+    """A pyoxigraph Store, on disk at `path` (or in memory when path is None)."""
+
+    def __init__(self, path: Path | None, namespaces: Namespaces, *, read_only: bool = False):
+        self.path = path
+        self.namespaces = namespaces
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        self._union: list[ox.NamedNode | ox.DefaultGraph] | None = None
+        if not read_only:
+            self._drop_leftover_staging()
+
+    # -- reading ---------------------------------------------------------------------------
+    def data_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
+        """The graphs whose union is the default graph: data and source graphs, and the
+        store's own default graph (so that updates without GRAPH stay visible)."""
+        if self._union is None:
+            ns = self.namespaces
+            wanted = {ns.graph_iri(name) for name in ("entities", "dataset", "truthy")}
+            source_prefix = ns.graph_iri("source/")
+            graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+            for iri in self.graphs():
+                if iri in wanted or iri.startswith(source_prefix):
+                    graphs.append(ox.NamedNode(iri))
+            self._union = graphs
+        return self._union
+
+    def query(
+        self,
+        query: str,
+        *,
+        union_default_graph: bool = True,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        substitutions: Mapping[str, Term] | None = None,
+    ) -> QueryResult:
+        kwargs: dict[str, object] = {"prefixes": self.namespaces.prefixes}
+        if default_graphs:
+            kwargs["default_graph"] = [_graph_term(g) for g in default_graphs]
+        elif union_default_graph:
+            kwargs["default_graph"] = self.data_graphs()
+        if named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if substitutions:
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+        try:
+            return self._store.query(query, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise query_error(exc) from None
+        except OSError as exc:
+            raise StoreError(f"the store failed while reading: {exc}") from exc
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def count(self, graph: str | None = None) -> int:
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        g = ox.NamedNode(graph) if graph else None
+        return iter(self._store.quads_for_pattern(None, None, None, g))
+
+    def dump(self, output: IO[bytes], format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:
+        self._store.dump(output, format)
+
+    # -- writing ---------------------------------------------------------------------------
+    def update(self, update: str) -> None:
+        try:
+            self._store.update(update, prefixes=self.namespaces.prefixes)
+        except SyntaxError as exc:
+            raise query_error(exc, "update") from None
+        except OSError as exc:
+            raise StoreError(f"the store failed while writing: {exc}") from exc
+        self._union = None
+
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> int:
+        """Write into a staging graph (one transaction), then MOVE it over the target in a
+        second one: readers see the old graph or the new one, never a mix. A crash between
+        the two leaves only a staging graph, dropped when the store is next opened."""
+        staging = self.namespaces.graph_iri(GRAPH_STAGING_PREFIX) + _slug(graph)
+        target = ox.NamedNode(staging)
+        batch = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
+        try:
+            self._store.update(f"DROP SILENT GRAPH <{staging}>")
+            self._store.extend(batch)
+            if not batch:  # MOVE of a graph that was never created is a no-op: drop the target
+                self._store.update(f"DROP SILENT GRAPH <{graph}>")
+            else:
+                self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+        except OSError as exc:
+            raise StoreError(f"the store failed while replacing {graph}: {exc}") from exc
+        self._union = None
+        return len(batch)
+
+    def drop_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Fast, non-transactional insertion for large initial loads."""
+        try:
+            self._store.bulk_extend(quads)
+        except OSError as exc:
+            raise StoreError(f"the store failed during a bulk load: {exc}") from exc
+        self._union = None
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        try:
+            self._store.flush()
+        except OSError:
+            pass
+        del self._store
+
+    def _drop_leftover_staging(self) -> None:
+        prefix = self.namespaces.graph_iri(GRAPH_STAGING_PREFIX)
+        for iri in self.graphs():
+            if iri.startswith(prefix):
+                self._store.update(f"DROP SILENT GRAPH <{iri}>")
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store itself, for validation and serialisation in this process."""
+        return self._store
+
+
+def _graph_term(iri: str) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
+
+
+def _slug(iri: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(iri.encode()).hexdigest()[:16]

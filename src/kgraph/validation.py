@@ -1,0 +1,154 @@
+"""SHACL validation of the merged data graph with pySHACL.
+
+The shapes validate the *merged* data (entities, dataset description and every source graph
+together), because `sh:class` checks cross graphs: a claim in a source graph points at a person
+in the entities graph. The ontology and the vocabulary declarations are given to pySHACL as its
+ontology graph, so class hierarchies are respected (a kg:Person is a prov:Agent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as shacl_validate
+from rdflib.namespace import RDF, SH
+
+from kgraph.namespaces import (
+    GRAPH_ONTOLOGY,
+    GRAPH_SHAPES,
+    GRAPH_SOURCE_PREFIX,
+    GRAPH_VOCABULARIES,
+    Namespaces,
+)
+from kgraph.store.embedded import EmbeddedStore
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One validation result, as a reader needs it."""
+
+    focus: str
+    path: str | None
+    message: str
+    severity: str
+    shape: str | None
+    value: str | None = None
+    graphs: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        where = f" (in {', '.join(self.graphs)})" if self.graphs else ""
+        path = f" {self.path}" if self.path else ""
+        value = f" [value: {self.value}]" if self.value else ""
+        return f"{self.severity}: {self.focus}{path}: {self.message}{value}{where}"
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    violations: list[Violation] = field(default_factory=list)
+    graph: rdflib.Graph | None = None
+
+    def text(self) -> str:
+        if self.conforms:
+            return "conforms: the data satisfies every shape"
+        lines = [f"does not conform: {len(self.violations)} result(s)"]
+        lines += ["  " + v.describe() for v in self.violations]
+        return "\n".join(lines)
+
+
+def to_rdflib(quads: Iterable[ox.Quad] | Iterable[ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
+    """Copy pyoxigraph triples (or quads, ignoring graph names) into an rdflib Graph."""
+    g = graph if graph is not None else rdflib.Graph()
+    for q in quads:
+        g.add((_term(q.subject), _term(q.predicate), _term(q.object)))  # type: ignore[arg-type]
+    return g
+
+
+def _term(t: object) -> rdflib.term.Node:
+    if isinstance(t, ox.NamedNode):
+        return rdflib.URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return rdflib.BNode(t.value)
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return rdflib.Literal(t.value, lang=t.language)
+        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+    raise TypeError(f"cannot convert {t!r} to rdflib (RDF 1.2 triple terms are not validated)")
+
+
+def data_graph_iris(store: EmbeddedStore) -> list[str]:
+    """The named graphs that hold data (what the shapes validate)."""
+    ns = store.namespaces
+    skip = {ns.graph_iri(n) for n in (GRAPH_ONTOLOGY, GRAPH_VOCABULARIES, GRAPH_SHAPES)}
+    skip.add(ns.graph_iri("truthy"))
+    staging = ns.graph_iri("staging/")
+    return [g for g in store.graphs() if g not in skip and not g.startswith(staging)]
+
+
+def validate_graphs(
+    data: rdflib.Graph,
+    shapes: rdflib.Graph,
+    ontology: rdflib.Graph | None,
+    *,
+    provenance: dict[str, tuple[str, ...]] | None = None,
+) -> ValidationReport:
+    conforms, results_graph, _ = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="rdfs" if ontology is not None else "none",
+        advanced=True,
+        allow_warnings=True,
+        abort_on_first=False,
+    )
+    assert isinstance(results_graph, rdflib.Graph)
+    violations = []
+    for result in results_graph.subjects(RDF.type, SH.ValidationResult):
+        def one(p: rdflib.URIRef) -> str | None:
+            v = results_graph.value(result, p)
+            return None if v is None else str(v)
+
+        focus = one(SH.focusNode) or "?"
+        severity = (one(SH.resultSeverity) or "").rsplit("#", 1)[-1]
+        violations.append(
+            Violation(
+                focus=focus,
+                path=one(SH.resultPath),
+                message=one(SH.resultMessage) or "(no message)",
+                severity=severity,
+                shape=one(SH.sourceShape),
+                value=one(SH.value),
+                graphs=(provenance or {}).get(focus, ()),
+            )
+        )
+    violations.sort(key=lambda v: (v.focus, v.path or "", v.message))
+    hard = [v for v in violations if v.severity == "Violation"]
+    return ValidationReport(conforms=not hard, violations=violations, graph=results_graph)
+
+
+def validate_store(store: EmbeddedStore, *, graphs: Sequence[str] | None = None) -> ValidationReport:
+    """Validate the data graphs of a store (all of them, or those named) against its shapes."""
+    ns: Namespaces = store.namespaces
+    data = rdflib.Graph()
+    provenance: dict[str, set[str]] = {}
+    for graph in graphs if graphs is not None else data_graph_iris(store):
+        for q in store.quads(graph):
+            data.add((_term(q.subject), _term(q.predicate), _term(q.object)))  # type: ignore[arg-type]
+            if isinstance(q.subject, ox.NamedNode):
+                provenance.setdefault(q.subject.value, set()).add(graph)
+    shapes = to_rdflib(store.quads(ns.graph_iri(GRAPH_SHAPES)))
+    ontology = to_rdflib(store.quads(ns.graph_iri(GRAPH_ONTOLOGY)))
+    to_rdflib(store.quads(ns.graph_iri(GRAPH_VOCABULARIES)), ontology)
+    return validate_graphs(
+        data,
+        shapes,
+        ontology,
+        provenance={k: tuple(sorted(v)) for k, v in provenance.items()},
+    )
+
+
+def source_graph_prefix(ns: Namespaces) -> str:
+    return ns.graph_iri(GRAPH_SOURCE_PREFIX)
