@@ -131,8 +131,13 @@ def rebase_triple(triple: ox.Triple, namespaces: Namespaces) -> ox.Triple:
 def _rebase(term: object, base: str) -> object:
     if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE_IRI):
         return ox.NamedNode(base + term.value[len(DEFAULT_BASE_IRI):])
-    if isinstance(term, ox.Literal) and term.datatype.value.startswith(DEFAULT_BASE_IRI):
-        return ox.Literal(term.value, datatype=_rebase(term.datatype, base))  # type: ignore[arg-type]
+    if isinstance(term, ox.Literal) and not term.language:
+        datatype = _rebase(term.datatype, base)
+        value = term.value
+        if value.startswith(DEFAULT_BASE_IRI):  # void:uriSpace, vann:preferredNamespaceUri
+            value = base + value[len(DEFAULT_BASE_IRI):]
+        if datatype is not term.datatype or value is not term.value:
+            return ox.Literal(value, datatype=datatype)  # type: ignore[arg-type]
     return term
 
 

@@ -153,6 +153,13 @@ def _require(node: Node, key: str, what: str = "") -> Any:
     return node[key]
 
 
+def _known_keys(spec: Node, known: set[str]) -> None:
+    for key in spec:
+        if key not in known:
+            raise spec.fail(f"unknown key {key!r} (known: {', '.join(sorted(known))}); "
+                            "quote text containing ', ' or ': ' in YAML flow mappings", str(key))
+
+
 # -- shared pieces: inferences, times, quantities --------------------------------------------
 
 def _inferences(ctx: Context, subject: URIRef, base: str, items: Any, where: Node,
@@ -180,6 +187,7 @@ def _time_value(ctx: Context, node_iri: URIRef, spec: Any, where: Node, key: str
     Returns the reason if the year was inferred."""
     if not isinstance(spec, Node):
         raise where.fail(f"{key}: expected a mapping with value and precision", key)
+    _known_keys(spec, {"value", "precision", "verbatim", "earliest", "latest", "year-inferred"})
     raw = str(_require(spec, "value"))
     precision = str(_require(spec, "precision"))
     if precision not in PRECISIONS:
@@ -220,6 +228,7 @@ def _quantity(ctx: Context, node_iri: URIRef, spec: Any, where: Node, lang: str)
     """`{verbatim: 'lebih dari 76 ribu', unit: NUM}` -> kg:QuantityValue; returns the amount."""
     if not isinstance(spec, Node):
         raise where.fail("value: expected {verbatim: ..., unit: ...}", "value")
+    _known_keys(spec, {"verbatim", "reading", "unit", "amount"})
     verbatim = str(_require(spec, "verbatim", "the number as the source writes it"))
     try:
         q = parse_quantity(str(spec.get("reading", verbatim)))
@@ -507,7 +516,7 @@ def _relay(ctx: Context, document: URIRef, source_id: str, spec: Any, curator: U
         ctx.add(activity, PROV.used, upstream)
         ctx.add(activity, RDFS.label,
                 Literal(f"Translation of {local} into the language of {source_id}", lang="en"))
-        ctx.add(activity, DCTERMS.language,
+        ctx.add(activity, ctx.k("fromLanguage"),
                 Literal(str(spec["translated-from"]), datatype=XSD.language))
         if "inferred" in spec:
             _inferences(ctx, activity, f"{source_id}-translation-{local}",

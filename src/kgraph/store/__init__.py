@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kgraph.namespaces import Namespaces
 from kgraph.settings import Settings
-from kgraph.store.base import GraphStore, QueryResult, Term, query_error
+from kgraph.store.base import GraphStore, QueryResult, Term, canonical_digest, query_error
 from kgraph.store.embedded import EmbeddedStore
 
 
@@ -16,4 +16,4 @@ def open_store(settings: Settings, *, in_memory: bool = False) -> EmbeddedStore:
     return EmbeddedStore(None if in_memory else Path(settings.store), namespaces)
 
 
-__all__ = ["EmbeddedStore", "GraphStore", "QueryResult", "Term", "open_store", "query_error"]
+__all__ = ["EmbeddedStore", "canonical_digest", "GraphStore", "QueryResult", "Term", "open_store", "query_error"]

@@ -30,6 +30,17 @@ def query_error(exc: SyntaxError, what: str = "query") -> QueryError:
     return QueryError(f"the {what} does not parse: {text}")
 
 
+def canonical_digest(quads: Iterable[ox.Quad]) -> str:
+    """A digest of a dataset that does not depend on blank node labels or quad order
+    (RDF Dataset Canonicalization, then SHA-256 of the sorted N-Quads)."""
+    import hashlib
+
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    lines = sorted(str(q) for q in dataset)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """What kgraph needs of a store: SPARQL, atomic graph replacement, dump."""

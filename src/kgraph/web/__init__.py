@@ -1,0 +1,1 @@
+"""The web face: the SPARQL 1.1 Protocol over the store (FastAPI/Starlette)."""

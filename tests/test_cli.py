@@ -1,0 +1,90 @@
+"""The command line, run as a user runs it: a subprocess with its exit code and output."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kgraph.settings import REPOSITORY_ROOT
+
+CLAIM = "https://w3id.org/kgraph/id/claim/kursk-dprk-2025-id/gerasimov-ua-losses"
+
+
+def kgraph(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kgraph.cli", *args],
+        capture_output=True, text=True, cwd=cwd or REPOSITORY_ROOT, timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def repo_copy(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("repo") / "kgraph"
+    for folder in ("ontology", "shapes", "data"):
+        shutil.copytree(REPOSITORY_ROOT / folder, target / folder)
+    return target
+
+
+def test_validate_passes_on_the_shipped_repository():
+    result = kgraph("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "conforms" in result.stdout
+
+
+def test_validate_names_a_claim_without_claimant(repo_copy, tmp_path):
+    broken = repo_copy.parent / "broken"
+    shutil.copytree(repo_copy, broken)
+    source = broken / "data" / "ttl" / "sources" / "kursk-dprk-2025-id.ttl"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"<{CLAIM}>")
+    end = lines.index(".", start)
+    kept = [l for i, l in enumerate(lines) if not (start < i < end and "kg:claimant" in l)]
+    assert len(kept) == len(lines) - 1, "exactly one kg:claimant line removed"
+    source.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = kgraph("validate", "--repository", str(broken))
+    assert result.returncode == 3, result.stdout + result.stderr
+    report = result.stdout + result.stderr
+    assert CLAIM in report
+    assert "ontology#claimant" in report
+    assert "needs exactly one claimant" in report
+
+
+def test_a_syntax_error_is_reported_with_file_and_line(repo_copy):
+    broken = repo_copy.parent / "syntax"
+    shutil.copytree(repo_copy, broken)
+    source = broken / "data" / "ttl" / "entities.ttl"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    lines[20] = lines[20] + ' "unterminated'
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = kgraph("validate", "--repository", str(broken))
+    assert result.returncode == 2
+    assert "entities.ttl:2" in result.stderr  # line 21 or 22 (the parser reads past the line end)
+    store = broken / "store"
+    result = kgraph("load", "--repository", str(broken), "--store", str(store))
+    assert result.returncode == 2
+    assert "entities.ttl:" in result.stderr
+    listing = kgraph("graphs", "--store", str(store))
+    assert "graph/entities" not in listing.stdout, "nothing may be loaded from a malformed repository"
+
+
+def test_load_query_and_summary(tmp_path):
+    store = tmp_path / "store"
+    loaded = kgraph("load", "--store", str(store))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "graph/source/kursk-dprk-2025-id" in loaded.stdout
+    csv = kgraph("query", "--store", str(store), "--format", "csv",
+                 "SELECT ?amount WHERE { <%s> kg:objectValue/kg:amount ?amount }" % CLAIM)
+    assert csv.returncode == 0, csv.stderr
+    assert csv.stdout.splitlines() == ["amount", "76000"]
+    bad = kgraph("query", "--store", str(store), "SELECT ?x WHERE { ?x }")
+    assert bad.returncode == 2
+    assert "1:" in bad.stderr and "does not parse" in bad.stderr
+    summary = kgraph("graphs", "--store", str(store))
+    assert "claims: " in summary.stdout
+
+
+def test_compile_and_fmt_checks_pass_on_the_shipped_data():
+    assert kgraph("compile", "--check").returncode == 0
+    assert kgraph("fmt", "--check").returncode == 0

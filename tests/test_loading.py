@@ -1,0 +1,90 @@
+"""Loading: file:line:column for malformed files, nothing loaded on error, atomic replacement."""
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kgraph.errors import ParseError
+from kgraph.loading import GraphFile, load_files, load_repository, plan_repository
+from kgraph.namespaces import Namespaces
+from kgraph.settings import REPOSITORY_ROOT, Settings
+from kgraph.store import canonical_digest, open_store
+
+GOOD = "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n"
+BAD = "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e \"unterminated .\n"
+
+
+def test_plan_names_one_graph_per_source():
+    plan = plan_repository(REPOSITORY_ROOT, Namespaces())
+    graphs = {item.graph for item in plan}
+    assert "https://w3id.org/kgraph/graph/ontology" in graphs
+    assert "https://w3id.org/kgraph/graph/shapes" in graphs
+    assert "https://w3id.org/kgraph/graph/entities" in graphs
+    assert "https://w3id.org/kgraph/graph/source/kursk-dprk-2025-id" in graphs
+
+
+def test_malformed_turtle_reports_line_and_loads_nothing(tmp_path: Path, empty_store):
+    good, bad = tmp_path / "good.ttl", tmp_path / "bad.ttl"
+    good.write_text(GOOD)
+    bad.write_text(BAD)
+    with pytest.raises(ParseError) as info:
+        load_files(empty_store, [GraphFile(good, "http://g/1"), GraphFile(bad, "http://g/2")])
+    assert info.value.location.line == 3
+    assert info.value.location.column is not None
+    assert "bad.ttl:3:" in str(info.value)
+    assert empty_store.count() == 0, "a file after or before the bad one must not be loaded"
+
+
+def test_reloading_replaces_the_graph(tmp_path: Path, empty_store):
+    f = tmp_path / "a.ttl"
+    f.write_text(GOOD)
+    load_files(empty_store, [GraphFile(f, "http://g/1")])
+    f.write_text("@prefix ex: <http://example.org/> .\nex:x ex:y ex:z .\n")
+    load_files(empty_store, [GraphFile(f, "http://g/1")])
+    quads = list(empty_store.quads("http://g/1"))
+    assert [q.subject.value for q in quads] == ["http://example.org/x"]
+
+
+def test_loading_the_repository_twice_gives_the_same_dataset():
+    store = open_store(Settings(), in_memory=True)
+    load_repository(store, REPOSITORY_ROOT)
+    first = canonical_digest(store.quads())
+    load_repository(store, REPOSITORY_ROOT)
+    assert canonical_digest(store.quads()) == first
+    assert not any(g.startswith("https://w3id.org/kgraph/graph/staging/") for g in store.graphs())
+
+
+def test_another_base_iri_rebases_every_kgraph_iri():
+    store = open_store(Settings(base_iri="http://localhost:8000/kg/"), in_memory=True)
+    load_repository(store, REPOSITORY_ROOT)
+    assert "http://localhost:8000/kg/graph/entities" in store.graphs()
+    leaked = [q for q in store.quads() if "w3id.org/kgraph/" in str(q)]
+    assert leaked == []
+    ask = store.query("ASK { <http://localhost:8000/kg/id/person/valery-gerasimov> ?p ?o }")
+    assert bool(ask)
+
+
+def test_leftover_staging_graph_is_dropped_on_open(tmp_path: Path):
+    settings = Settings(store=tmp_path / "store")
+    store = open_store(settings)
+    staging = "https://w3id.org/kgraph/graph/staging/deadbeef"
+    store.raw.add(ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/b"),
+                          ox.NamedNode("http://e/c"), ox.NamedNode(staging)))
+    store.close()
+    reopened = open_store(settings)
+    assert staging not in reopened.graphs()
+    reopened.close()
+
+
+def test_truthy_graph_holds_asserted_claims_only(seed_store):
+    truthy = "https://w3id.org/kgraph/graph/truthy"
+    assert seed_store.count(truthy) > 20
+    # the outlet's statement that the ministry did NOT acknowledge is a denial: not truthy
+    denied = seed_store.query(f"""ASK {{ GRAPH <{truthy}> {{
+        <https://w3id.org/kgraph/id/org/ru-ministry-of-defence> kg:acknowledged ?x }} }}""")
+    assert not bool(denied)
+    taken = seed_store.query(f"""ASK {{ GRAPH <{truthy}> {{
+        <https://w3id.org/kgraph/id/force/ru-armed-forces> kg:tookControlOf
+        <https://w3id.org/kgraph/id/settlement/gornal> }} }}""")
+    assert bool(taken)
