@@ -49,6 +49,7 @@ def test_validate_names_a_claim_without_claimant(repo_copy, tmp_path):
     assert CLAIM in report
     assert "ontology#claimant" in report
     assert "needs exactly one claimant" in report
+    assert "kursk-dprk-2025-id.ttl" in report, "the report names the source file"
 
 
 def test_a_syntax_error_is_reported_with_file_and_line(repo_copy):

@@ -125,6 +125,7 @@ def validate(
     from kgraph.validation import validate_store
 
     settings = _settings(store=store_path, repository=repository)
+    files_of: dict[str, list[str]] = {}
     if store:
         s = _store(settings)
     else:
@@ -141,7 +142,16 @@ def validate(
             extra.append(GraphFile(f, g))
         load_files(s, [*plan, *extra])
         derive_truthy(s)
+        for item in [*plan, *extra]:
+            files_of.setdefault(item.graph, []).append(_relative(item.path))
     report = validate_store(s)
+    if files_of:  # name the source files rather than the graphs they were loaded into
+        import dataclasses
+
+        report.violations = [
+            dataclasses.replace(v, graphs=tuple(f for g in v.graphs for f in files_of.get(g, [g])))
+            for v in report.violations
+        ]
     if output == "json":
         out.print_json(json.dumps({
             "conforms": report.conforms,
@@ -217,6 +227,13 @@ def query(
         if fmt is None:
             raise UserError(f"--format {output}: use turtle, ntriples or rdfxml for CONSTRUCT")
         sys.stdout.buffer.write(ox.serialize(result, format=fmt, prefixes=s.namespaces.prefixes))
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _show(term: object) -> str:
