@@ -88,3 +88,24 @@ def test_truthy_graph_holds_asserted_claims_only(seed_store):
         <https://w3id.org/kgraph/id/force/ru-armed-forces> kg:tookControlOf
         <https://w3id.org/kgraph/id/settlement/gornal> }} }}""")
     assert bool(taken)
+
+
+def test_large_files_are_streamed_and_replace_their_graph(tmp_path: Path, empty_store):
+    f = tmp_path / "big.nt"
+    f.write_text("".join(f"<http://e/s{i}> <http://e/p> \"{i}\" .\n" for i in range(2500)))
+    seen = []
+    report = load_files(empty_store, [GraphFile(f, "http://g/big")],
+                        progress=lambda p, n: seen.append(n), streaming_threshold=10)
+    assert report.graphs == {"http://g/big": 2500}
+    assert empty_store.count("http://g/big") == 2500
+    assert seen[-1] == 2500
+    assert not any("staging" in g for g in empty_store.graphs())
+
+
+def test_a_large_malformed_file_loads_nothing(tmp_path: Path, empty_store):
+    f = tmp_path / "big.nt"
+    f.write_text("<http://e/a> <http://e/p> \"1\" .\n" * 50 + "<http://e/a> <http://e/p> .\n")
+    with pytest.raises(ParseError) as info:
+        load_files(empty_store, [GraphFile(f, "http://g/big")], streaming_threshold=10)
+    assert info.value.location.line == 51
+    assert empty_store.count() == 0

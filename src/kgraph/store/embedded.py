@@ -117,6 +117,28 @@ class EmbeddedStore:
         self._union = None
         return len(batch)
 
+    def bulk_replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> int:
+        """As replace_graph, for input too large to hold: the staging graph is filled with
+        pyoxigraph's bulk loader (not transactional, but invisible until the MOVE)."""
+        staging = self.namespaces.graph_iri(GRAPH_STAGING_PREFIX) + _slug(graph)
+        target = ox.NamedNode(staging)
+        count = 0
+
+        def staged() -> Iterator[ox.Quad]:
+            nonlocal count
+            for q in quads:
+                count += 1
+                yield ox.Quad(q.subject, q.predicate, q.object, target)
+
+        try:
+            self._store.update(f"DROP SILENT GRAPH <{staging}>")
+            self._store.bulk_extend(staged())
+            self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+        except OSError as exc:
+            raise StoreError(f"the store failed while loading {graph}: {exc}") from exc
+        self._union = None
+        return count
+
     def drop_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH <{graph}>")
 
