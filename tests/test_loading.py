@@ -109,3 +109,25 @@ def test_a_large_malformed_file_loads_nothing(tmp_path: Path, empty_store):
         load_files(empty_store, [GraphFile(f, "http://g/big")], streaming_threshold=10)
     assert info.value.location.line == 51
     assert empty_store.count() == 0
+
+
+@pytest.mark.parametrize("path,graph", [
+    ("x/data/ttl/sources/abc.ttl", "source/abc"),
+    ("x/data/ttl/entities.ttl", "entities"),
+    ("x/data/ttl/dataset.ttl", "dataset"),
+    ("x/ontology/kgraph.ttl", "ontology"),
+    ("x/ontology/imports/terms.ttl", "vocabularies"),
+    ("x/shapes/s.ttl", "shapes"),
+])
+def test_graph_follows_the_place_in_any_checkout(tmp_path, path, graph):
+    from kgraph.loading import graph_for_file
+
+    assert graph_for_file(tmp_path / path, Namespaces()) == "https://w3id.org/kgraph/graph/" + graph
+
+
+def test_a_file_outside_the_layout_needs_a_graph(tmp_path):
+    from kgraph.errors import UserError
+    from kgraph.loading import graph_for_file
+
+    with pytest.raises(UserError, match="--graph"):
+        graph_for_file(tmp_path / "elsewhere" / "x.ttl", Namespaces())

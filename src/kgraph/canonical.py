@@ -6,8 +6,6 @@ gives the same bytes. `kgraph fmt --check` fails when a file differs from its ca
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import rdflib
 
 from kgraph.namespaces import Namespaces
@@ -39,8 +37,18 @@ def canonical_turtle(graph: rdflib.Graph, namespaces: Namespaces, *, header: str
     return header + "\n".join(kept).rstrip() + "\n"
 
 
-def is_canonical(path: Path, namespaces: Namespaces) -> bool:
-    text = path.read_text(encoding="utf-8")
+def canonical_text(text: str, namespaces: Namespaces) -> str:
+    """The canonical form of a Turtle document, keeping its leading comment lines."""
+    lines = text.splitlines(keepends=True)
+    header = "".join(line for line in _leading(lines, "#"))
     graph = rdflib.Graph().parse(data=text, format="turtle")
-    header = text.split("PREFIX", 1)[0] if text.startswith("#") else ""
-    return canonical_turtle(graph, namespaces, header=header) == text
+    return canonical_turtle(graph, namespaces, header=header)
+
+
+def _leading(lines: list[str], prefix: str) -> list[str]:
+    out = []
+    for line in lines:
+        if not line.startswith(prefix):
+            break
+        out.append(line)
+    return out

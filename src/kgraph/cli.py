@@ -97,7 +97,7 @@ def load(
 
         if files:
             plan = [
-                GraphFile(f, graph or graph_for_file(f, settings.repository, s.namespaces))
+                GraphFile(f, graph or graph_for_file(f, s.namespaces))
                 for f in files
             ]
             report = load_files(s, plan, progress=tick)
@@ -133,11 +133,7 @@ def validate(
         plan = plan_repository(settings.repository, s.namespaces)
         extra = []
         for f in files or []:
-            try:
-                g = graph_for_file(f, settings.repository, s.namespaces)
-            except UserError:
-                g = s.namespaces.graph_iri("source/" + f.stem) if f.parent.name == "sources" else \
-                    s.namespaces.graph_iri(f.stem if f.stem in ("entities", "dataset") else "source/" + f.stem)
+            g = graph_for_file(f, s.namespaces)
             plan = [item for item in plan if item.graph != g]
             extra.append(GraphFile(f, g))
         load_files(s, [*plan, *extra])
@@ -254,9 +250,7 @@ def fmt(
     repository: RepoOpt = None,
 ) -> None:
     """Rewrite data/ttl/**/*.ttl in canonical Turtle (or check that they are)."""
-    import rdflib
-
-    from kgraph.canonical import canonical_turtle
+    from kgraph.canonical import canonical_text
     from kgraph.namespaces import Namespaces
 
     settings = _settings(repository=repository)
@@ -267,10 +261,7 @@ def fmt(
         raise UserError("no data/ttl/**/*.ttl files found")
     for path in files:
         text = path.read_text(encoding="utf-8")
-        header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#")) \
-            if text.startswith("#") else ""
-        header = text[: len(header)] if text.startswith(header) else ""
-        canon = canonical_turtle(rdflib.Graph().parse(data=text, format="turtle"), ns, header=header)
+        canon = canonical_text(text, ns)
         if canon != text:
             bad.append(path)
             if not check:

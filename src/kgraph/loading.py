@@ -47,30 +47,31 @@ class GraphFile:
 
 def plan_repository(root: Path, namespaces: Namespaces) -> list[GraphFile]:
     """Every RDF file of the repository with its graph, in a stable order."""
-    plan: list[GraphFile] = []
-
-    def add(pattern: str, folder: Path, graph: Callable[[Path], str]) -> None:
-        for path in sorted(folder.glob(pattern)):
-            plan.append(GraphFile(path, namespaces.graph_iri(graph(path))))
-
-    add("*.ttl", root / "ontology", lambda p: GRAPH_ONTOLOGY)
-    add("*.ttl", root / "ontology" / "imports", lambda p: GRAPH_VOCABULARIES)
-    add("*.ttl", root / "shapes", lambda p: GRAPH_SHAPES)
-    add("entities.ttl", root / "data" / "ttl", lambda p: GRAPH_ENTITIES)
-    add("dataset.ttl", root / "data" / "ttl", lambda p: GRAPH_DATASET)
-    add("*.ttl", root / "data" / "ttl" / "sources", lambda p: GRAPH_SOURCE_PREFIX + p.stem)
-    return plan
+    patterns = ("ontology/*.ttl", "ontology/imports/*.ttl", "shapes/*.ttl",
+                "data/ttl/entities.ttl", "data/ttl/dataset.ttl", "data/ttl/sources/*.ttl")
+    return [
+        GraphFile(path, graph_for_file(path, namespaces))
+        for pattern in patterns
+        for path in sorted(root.glob(pattern))
+    ]
 
 
-def graph_for_file(path: Path, root: Path, namespaces: Namespaces) -> str:
-    """The graph a repository file belongs to; UserError for a file outside the layout."""
-    resolved = path.resolve()
-    for item in plan_repository(root, namespaces):
-        if item.path.resolve() == resolved:
-            return item.graph
-    raise UserError(
-        f"{path}: not a file of the repository layout; name its graph with --graph"
-    )
+def graph_for_file(path: Path, namespaces: Namespaces) -> str:
+    """The graph a file belongs to by its place in a repository layout (any checkout or copy:
+    only the folders it sits in count); UserError for a file outside the layout."""
+    parts = path.resolve().parts
+    name = path.stem
+    if parts[-3:-1] == ("ttl", "sources") and len(parts) >= 4 and parts[-4] == "data":
+        return namespaces.graph_iri(GRAPH_SOURCE_PREFIX + name)
+    if parts[-3:-1] == ("data", "ttl") and name in (GRAPH_ENTITIES, GRAPH_DATASET):
+        return namespaces.graph_iri(name)
+    if parts[-3:-1] == ("ontology", "imports"):
+        return namespaces.graph_iri(GRAPH_VOCABULARIES)
+    if parts[-2] == "ontology":
+        return namespaces.graph_iri(GRAPH_ONTOLOGY)
+    if parts[-2] == "shapes":
+        return namespaces.graph_iri(GRAPH_SHAPES)
+    raise UserError(f"{path}: not a file of the repository layout; name its graph with --graph")
 
 
 def parse_file(path: Path, namespaces: Namespaces, *, display: str | None = None) -> list[ox.Triple]:
@@ -81,11 +82,16 @@ def parse_file(path: Path, namespaces: Namespaces, *, display: str | None = None
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"{shown}: cannot read the file: {exc.strerror}") from None
+    return parse_bytes(data, _format_of(path), namespaces, source=shown,
+                       base_iri=path.resolve().as_uri())
+
+
+def _format_of(path: Path) -> ox.RdfFormat:
+    """The RDF format a file's extension names; Turtle when it names none."""
     try:
-        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+        return ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
     except ValueError:
-        fmt = ox.RdfFormat.TURTLE
-    return parse_bytes(data, fmt, namespaces, source=shown, base_iri=path.resolve().as_uri())
+        return ox.RdfFormat.TURTLE
 
 
 def parse_bytes(
@@ -157,11 +163,7 @@ STREAMING_THRESHOLD = 64 * 1024 * 1024
 def stream_triples(item: GraphFile, namespaces: Namespaces) -> Iterator[ox.Triple]:
     """Parse a file lazily (bounded memory); errors carry file:line:column."""
     try:
-        fmt = ox.RdfFormat.from_extension(item.path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
-    except ValueError:
-        fmt = ox.RdfFormat.TURTLE
-    try:
-        for q in ox.parse(path=str(item.path), format=fmt, base_iri=item.path.resolve().as_uri(),
+        for q in ox.parse(path=str(item.path), format=_format_of(item.path), base_iri=item.path.resolve().as_uri(),
                           without_named_graphs=True):
             yield rebase_triple(ox.Triple(q.subject, q.predicate, q.object), namespaces)
     except SyntaxError as exc:

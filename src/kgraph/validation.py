@@ -19,7 +19,6 @@ from rdflib.namespace import RDF, SH
 from kgraph.namespaces import (
     GRAPH_ONTOLOGY,
     GRAPH_SHAPES,
-    GRAPH_SOURCE_PREFIX,
     GRAPH_VOCABULARIES,
     Namespaces,
 )
@@ -152,6 +151,3 @@ def validate_store(store: EmbeddedStore, *, graphs: Sequence[str] | None = None)
         provenance={k: tuple(sorted(v)) for k, v in provenance.items()},
     )
 
-
-def source_graph_prefix(ns: Namespaces) -> str:
-    return ns.graph_iri(GRAPH_SOURCE_PREFIX)

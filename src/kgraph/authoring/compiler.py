@@ -338,7 +338,7 @@ def _entity(ctx: Context, ident: str, spec: Node, curator: URIRef) -> None:
         reason = _time_value(ctx, node, spec["time"], spec, "time", "en")
         if reason:
             _inferences(ctx, s, ident.replace("/", "-") + "-time",
-                        [Node({"property": "kg:time", "reason": reason})], spec, curator)
+                        [_as_node({"property": "kg:time", "reason": reason}, spec)], spec, curator)
     if "language" in spec:
         ctx.add(s, DCTERMS.language, Literal(str(spec["language"]), datatype=XSD.language))
         ctx.add(s, URIRef(SCHEMA + "inLanguage"), Literal(str(spec["language"])))
@@ -520,7 +520,7 @@ def _relay(ctx: Context, document: URIRef, source_id: str, spec: Any, curator: U
                 Literal(str(spec["translated-from"]), datatype=XSD.language))
         if "inferred" in spec:
             _inferences(ctx, activity, f"{source_id}-translation-{local}",
-                        [Node({"property": "prov:hadActivity", "reason": spec["inferred"]})],
+                        [_as_node({"property": "prov:hadActivity", "reason": spec["inferred"]}, spec)],
                         spec, curator)
     if "note" in spec:
         ctx.add(derivation, SKOS.note, Literal(str(spec["note"]), lang="en"))
@@ -580,8 +580,8 @@ def _claim(ctx: Context, spec: Node, source_id: str, document: URIRef, extractio
         reason = spec.get("attribution-reason")
         if not reason:
             raise spec.fail("attribution: context needs an 'attribution-reason'", "attribution")
-        inferred.insert(0, Node({"property": "kg:claimant", "reason": reason,
-                                 "value": spec["claimant"]}))
+        inferred.insert(0, _as_node({"property": "kg:claimant", "reason": reason,
+                                     "value": spec["claimant"]}, spec))
 
     # Qualifiers
     for key, local in (("location", "location"), ("side", "side"), ("during", "duringEvent"),
@@ -593,7 +593,7 @@ def _claim(ctx: Context, spec: Node, source_id: str, document: URIRef, extractio
         ctx.add(c, ctx.k("time"), tnode)
         reason = _time_value(ctx, tnode, spec["time"], spec, "time", lang)
         if reason:
-            inferred.append(Node({"property": "kg:time", "reason": reason}))
+            inferred.append(_as_node({"property": "kg:time", "reason": reason}, spec))
     for key, local in (("competes-with", "competesWith"), ("contradicts", "contradicts")):
         for other in _list(spec.get(key)):
             ctx.add(c, ctx.k(local), ctx.ref(f"claim/{source_id}/{other}"))
@@ -603,10 +603,8 @@ def _claim(ctx: Context, spec: Node, source_id: str, document: URIRef, extractio
     # References: one per passage
     refs = spec.get("references")
     if refs is None:
-        refs = [Node({k: spec[k] for k in ("passage", "quote", "gloss", "named-as",
-                                           "relayed-from", "quoted") if k in spec})]
-        for r in refs:
-            r.line, r.key_lines, r.source = spec.line, spec.key_lines, spec.source
+        refs = [_as_node({k: spec[k] for k in ("passage", "quote", "gloss", "named-as",
+                                               "relayed-from", "quoted") if k in spec}, spec)]
     cited: set[str] = set()
     for n, rspec in enumerate(refs, start=1):
         cited.add(_reference(ctx, c, f"{base}-{n}", rspec, source_id, document, curator,
@@ -615,6 +613,7 @@ def _claim(ctx: Context, spec: Node, source_id: str, document: URIRef, extractio
 
 
 def _as_node(item: Any, where: Node) -> Node:
+    """A mapping built by the compiler, reporting problems at `where`'s lines."""
     if isinstance(item, Node):
         return item
     node = Node(item)

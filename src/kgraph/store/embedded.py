@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
 
 from kgraph.errors import StoreError
-from kgraph.namespaces import GRAPH_STAGING_PREFIX, Namespaces
+from kgraph.namespaces import DATA_GRAPHS, GRAPH_SOURCE_PREFIX, GRAPH_STAGING_PREFIX, Namespaces
 from kgraph.store.base import QueryResult, Term, query_error
 
 
@@ -39,8 +39,8 @@ class EmbeddedStore:
         store's own default graph (so that updates without GRAPH stay visible)."""
         if self._union is None:
             ns = self.namespaces
-            wanted = {ns.graph_iri(name) for name in ("entities", "dataset", "truthy")}
-            source_prefix = ns.graph_iri("source/")
+            wanted = {ns.graph_iri(name) for name in DATA_GRAPHS}
+            source_prefix = ns.graph_iri(GRAPH_SOURCE_PREFIX)
             graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
             for iri in self.graphs():
                 if iri in wanted or iri.startswith(source_prefix):
@@ -102,24 +102,16 @@ class EmbeddedStore:
         """Write into a staging graph (one transaction), then MOVE it over the target in a
         second one: readers see the old graph or the new one, never a mix. A crash between
         the two leaves only a staging graph, dropped when the store is next opened."""
-        staging = self.namespaces.graph_iri(GRAPH_STAGING_PREFIX) + _slug(graph)
-        target = ox.NamedNode(staging)
-        batch = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
-        try:
-            self._store.update(f"DROP SILENT GRAPH <{staging}>")
-            self._store.extend(batch)
-            if not batch:  # MOVE of a graph that was never created is a no-op: drop the target
-                self._store.update(f"DROP SILENT GRAPH <{graph}>")
-            else:
-                self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
-        except OSError as exc:
-            raise StoreError(f"the store failed while replacing {graph}: {exc}") from exc
-        self._union = None
-        return len(batch)
+        return self._replace_via_staging(graph, quads, self._store.extend)
 
     def bulk_replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> int:
         """As replace_graph, for input too large to hold: the staging graph is filled with
         pyoxigraph's bulk loader (not transactional, but invisible until the MOVE)."""
+        return self._replace_via_staging(graph, quads, self._store.bulk_extend)
+
+    def _replace_via_staging(
+        self, graph: str, quads: Iterable[ox.Quad], write: Callable[[Iterable[ox.Quad]], None]
+    ) -> int:
         staging = self.namespaces.graph_iri(GRAPH_STAGING_PREFIX) + _slug(graph)
         target = ox.NamedNode(staging)
         count = 0
@@ -132,10 +124,13 @@ class EmbeddedStore:
 
         try:
             self._store.update(f"DROP SILENT GRAPH <{staging}>")
-            self._store.bulk_extend(staged())
-            self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+            write(staged())
+            if count:
+                self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+            else:  # MOVE from a graph never created is a no-op: drop the target instead
+                self._store.update(f"DROP SILENT GRAPH <{graph}>")
         except OSError as exc:
-            raise StoreError(f"the store failed while loading {graph}: {exc}") from exc
+            raise StoreError(f"the store failed while replacing {graph}: {exc}") from exc
         self._union = None
         return count
 
