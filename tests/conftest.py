@@ -22,3 +22,13 @@ def seed_store() -> Iterator[EmbeddedStore]:
 @pytest.fixture
 def empty_store() -> EmbeddedStore:
     return open_store(Settings(), in_memory=True)
+
+
+@pytest.fixture(scope="session")
+def disk_seed(tmp_path_factory):
+    """Settings and an on-disk store with the repository loaded (what `kgraph serve` runs on)."""
+    settings = Settings(store=tmp_path_factory.mktemp("disk-seed") / "store")
+    store = open_store(settings)
+    load_repository(store, REPOSITORY_ROOT)
+    yield settings, store
+    store.close()

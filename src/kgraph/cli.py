@@ -308,7 +308,7 @@ def serve(
 ) -> None:
     """Fill an empty store with the shipped ontology, shapes and data; validate; print a summary;
     serve SPARQL."""
-    from kgraph.loading import load_repository
+    from kgraph.loading import derive_truthy, load_repository
     from kgraph.validation import validate_store
 
     settings = _settings(store=store, host=host, port=port, repository=repository)
@@ -316,6 +316,8 @@ def serve(
     if not s.graphs():
         report = load_repository(s, settings.repository)
         out.print(f"store was empty: loaded {report.triples} triples from {settings.repository}")
+    else:
+        derive_truthy(s)  # derived state is rebuilt, whatever a crash may have left
     result = validate_store(s)
     out.print("shapes: " + ("[green]conforms[/]" if result.conforms else "[red]does not conform[/]"))
     if not result.conforms:

@@ -70,7 +70,7 @@ class Settings:
         default=16 * 1024 * 1024, metadata={"help": "largest request body accepted"}
     )
     max_concurrent_queries: int = field(
-        default=8, metadata={"help": "queries evaluated at once; more get 503 + Retry-After"}
+        default=4, metadata={"help": "queries evaluated at once; more get 503 + Retry-After"}
     )
 
     @classmethod

@@ -93,7 +93,10 @@ def validate_graphs(
     ontology: rdflib.Graph | None,
     *,
     provenance: dict[str, tuple[str, ...]] | None = None,
+    focus_nodes: Sequence[rdflib.URIRef] | None = None,
 ) -> ValidationReport:
+    """Validate `data` (with `ontology` mixed in) against `shapes`; only `focus_nodes` when
+    given (what a write touched), else every target."""
     if ontology is not None:
         # Mixed in by hand: pySHACL mixes ont_graph only when it runs inference, and inference
         # is not wanted (sh:class already follows rdfs:subClassOf in the data graph).
@@ -105,6 +108,7 @@ def validate_graphs(
         advanced=True,
         allow_warnings=True,
         abort_on_first=False,
+        focus_nodes=list(focus_nodes) if focus_nodes else None,
     )
     assert isinstance(results_graph, rdflib.Graph)
     violations = []

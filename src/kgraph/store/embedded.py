@@ -145,6 +145,17 @@ class EmbeddedStore:
             raise StoreError(f"the store failed during a bulk load: {exc}") from exc
         self._union = None
 
+    def checkpoint(self, target: Path) -> None:
+        """An immutable copy of the store as of now (hard links: cheap), for readers in other
+        processes."""
+        if self.path is None:
+            raise StoreError("an in-memory store cannot be checkpointed")
+        try:
+            self._store.flush()
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"cannot checkpoint the store to {target}: {exc}") from exc
+
     def flush(self) -> None:
         self._store.flush()
 

@@ -11,4 +11,9 @@ from kgraph.web.app import create_app
 
 def run(settings: Settings, store: EmbeddedStore) -> None:
     app = create_app(settings, store)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
+                    access_log=False)
+    finally:
+        app.state.executor.close()
+        store.close()

@@ -1,0 +1,346 @@
+"""Running users' queries with limits that really hold.
+
+    QueryExecutor            the interface the web layer uses
+    ├── WorkerExecutor       on-disk stores: a pool of killable worker processes reading
+    │                        checkpoints; a query past its deadline is stopped by killing its
+    │                        worker, which is replaced
+    └── InProcessExecutor    in-memory stores (tests, scratch use): evaluated in this process,
+                             without a hard deadline (pyoxigraph cannot cancel a query)
+
+The writer (this process) owns the live store. After every commit it calls `refresh()`, which
+makes a new checkpoint (hard links, milliseconds); a worker opens the newest checkpoint before
+its next job and old checkpoints are removed once no worker has them open. So readers never see a
+write half-done, and never open a store another process is writing.
+
+A query's outcome is a `QueryStream`: its first event (the result kind, or an error with its
+status) is known before any byte is sent, so errors get a proper status; a limit hit after
+streaming began (deadline, size) ends the stream with an exception, and the HTTP layer aborts the
+response so no client can take a truncated result for a complete one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kgraph.errors import KgraphError
+from kgraph.query.worker import Job, TooLarge, _Sink
+from kgraph.store.embedded import EmbeddedStore
+
+
+class QueryLimit(KgraphError):
+    """A limit stopped the query: its status says which (413 size, 503 busy, 504 time)."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = status
+        self.retry_after = retry_after
+
+
+class QueryFailed(KgraphError):
+    """The query was refused or failed with a status (400 syntax, 406 format, 500 fault)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.http_status = status
+
+
+@dataclass
+class Request:
+    query: str
+    default_graphs: list[str] | None = None   # None with union off: the store's default graph
+    named_graphs: list[str] | None = None
+    results_format: ox.QueryResultsFormat | None = None
+    rdf_format: ox.RdfFormat | None = None
+    timeout: float = 30.0
+    max_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass
+class QueryStream:
+    """A running query: `kind` is known; iterate for the serialised bytes."""
+
+    kind: str
+    chunks: Iterator[bytes]
+    on_close: list[Any] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks
+
+    def close(self) -> None:
+        for callback in self.on_close:
+            callback()
+        self.on_close.clear()
+
+
+class QueryExecutor:
+    def execute(self, request: Request) -> QueryStream:
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Called after every commit: later queries see the write."""
+
+    def close(self) -> None:
+        """Stop workers and remove checkpoints."""
+
+
+# -- in this process ----------------------------------------------------------------------------
+
+class InProcessExecutor(QueryExecutor):
+    """Evaluates in this process (in-memory stores). Size limits hold; the deadline is checked
+    only between chunks, so a long evaluation is not interrupted."""
+
+    def __init__(self, store: EmbeddedStore, max_concurrent: int = 8) -> None:
+        self.store = store
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+
+    def execute(self, request: Request) -> QueryStream:
+        if not self._slots.acquire(blocking=False):
+            raise QueryLimit(503, "too many queries are running; retry shortly", retry_after=1)
+        try:
+            return self._execute(request)
+        finally:
+            self._slots.release()
+
+    def _execute(self, request: Request) -> QueryStream:
+        from kgraph.errors import QueryError
+
+        try:
+            result = self.store.query(
+                request.query,
+                union_default_graph=False,
+                default_graphs=request.default_graphs,
+                named_graphs=request.named_graphs,
+            )
+        except QueryError as exc:
+            raise QueryFailed(400, str(exc)) from None
+        except ValueError as exc:
+            raise QueryFailed(400, f"invalid graph IRI: {exc}") from None
+        buffer = _Collect()
+        sink = _Sink(buffer, request.max_bytes)  # type: ignore[arg-type]
+        try:
+            if isinstance(result, ox.QueryTriples):
+                if request.rdf_format is None:
+                    raise QueryFailed(406, NO_RDF_FORMAT)
+                kind = "graph"
+                ox.serialize(result, output=sink, format=request.rdf_format,
+                             prefixes=self.store.namespaces.prefixes)
+            else:
+                if request.results_format is None:
+                    raise QueryFailed(406, NO_RESULTS_FORMAT)
+                kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+                result.serialize(output=sink, format=request.results_format)
+            sink.flush()
+        except TooLarge:
+            raise QueryLimit(413, too_large(request.max_bytes)) from None
+        finally:
+            del result
+        return QueryStream(kind, iter(buffer.chunks))
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def send(self, message: tuple[str, bytes]) -> None:
+        if message[0] == "chunk":
+            self.chunks.append(message[1])
+
+
+NO_RDF_FORMAT = ("no acceptable RDF format for a CONSTRUCT or DESCRIBE result; try text/turtle, "
+                 "application/n-triples or application/rdf+xml")
+NO_RESULTS_FORMAT = ("no acceptable result format; try application/sparql-results+json, "
+                     "application/sparql-results+xml, text/csv or text/tab-separated-values")
+
+
+def too_large(limit: int) -> str:
+    return (f"the result is larger than the limit of {limit} bytes; narrow the query "
+            "(LIMIT, fewer variables) or ask for it in pieces")
+
+
+def timed_out(seconds: float) -> str:
+    return f"the query ran past its time limit of {seconds:g} s and was stopped"
+
+
+# -- in worker processes ------------------------------------------------------------------------
+
+class _Worker:
+    def __init__(self, context: Any) -> None:
+        from kgraph.query import worker as worker_module
+
+        parent, child = context.Pipe()
+        self.conn: Connection = parent
+        self.process = context.Process(target=worker_module.main, args=(child,), daemon=True,
+                                       name="kgraph-query-worker")
+        self.process.start()
+        child.close()
+        self.snapshot: str | None = None
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class WorkerExecutor(QueryExecutor):
+    """A pool of up to `max_concurrent` worker processes over checkpoints of an on-disk store."""
+
+    def __init__(self, store: EmbeddedStore, max_concurrent: int = 4) -> None:
+        if store.path is None:
+            raise ValueError("worker processes need an on-disk store")
+        self.store = store
+        self.max_concurrent = max_concurrent
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._workers: set[_Worker] = set()
+        self._busy = 0
+        self._root = Path(str(store.path) + ".snapshots")
+        shutil.rmtree(self._root, ignore_errors=True)
+        self._root.mkdir(parents=True)
+        self._generation = itertools.count(1)
+        self._current = ""
+        self.refresh()
+
+    # checkpoints -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        target = self._root / f"gen-{next(self._generation)}"
+        self.store.checkpoint(target)
+        with self._lock:
+            self._current = str(target)
+            self._collect()
+
+    def _collect(self) -> None:
+        # a worker keeps the checkpoint of its last job open until its next job
+        held = {w.snapshot for w in self._workers}
+        for path in self._root.iterdir():
+            if str(path) != self._current and str(path) not in held:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # workers -----------------------------------------------------------------------------------
+    def _acquire(self) -> _Worker:
+        with self._lock:
+            if self._idle:
+                worker = self._idle.pop()
+            elif self._busy < self.max_concurrent:
+                worker = None
+            else:
+                raise QueryLimit(503, f"all {self.max_concurrent} query slots are busy; retry "
+                                 "shortly", retry_after=1)
+            self._busy += 1
+        if worker is None:
+            worker = _Worker(self._context)
+            with self._lock:
+                self._workers.add(worker)
+        return worker
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        with self._lock:
+            self._busy -= 1
+            if healthy and worker.process.is_alive():
+                self._idle.append(worker)
+            else:
+                worker.kill()
+                self._workers.discard(worker)
+            self._collect()
+
+    def execute(self, request: Request) -> QueryStream:
+        worker = self._acquire()
+        with self._lock:
+            snapshot = worker.snapshot = self._current
+        deadline = time.monotonic() + request.timeout
+        job = Job(
+            query=request.query,
+            snapshot=snapshot,
+            prefixes=self.store.namespaces.prefixes,
+            default_graphs=request.default_graphs,
+            named_graphs=request.named_graphs,
+            results_format=request.results_format.media_type if request.results_format else None,
+            rdf_format=request.rdf_format.media_type if request.rdf_format else None,
+            max_bytes=request.max_bytes,
+        )
+        try:
+            worker.conn.send(job)
+            first = self._receive(worker, deadline, request.timeout)
+        except BaseException:
+            self._release(worker, healthy=False)
+            raise
+        if first[0] == "error":
+            self._release(worker, healthy=True)
+            _, status, message = first
+            if status == 413:
+                raise QueryLimit(413, message)
+            raise QueryFailed(status, message)
+        kind = first[1]
+        state = {"released": False}
+
+        def release(healthy: bool) -> None:
+            if not state["released"]:
+                state["released"] = True
+                self._release(worker, healthy)
+
+        def chunks() -> Iterator[bytes]:
+            finished = False
+            try:
+                while True:
+                    message = self._receive(worker, deadline, request.timeout)
+                    if message[0] == "chunk":
+                        yield message[1]
+                    elif message[0] == "done":
+                        finished = True
+                        return
+                    else:  # an error after output began: the stream must not look complete
+                        finished = True
+                        status, text = message[1], message[2]
+                        raise (QueryLimit if status in (413, 504) else QueryFailed)(status, text)
+            finally:
+                release(healthy=finished)
+
+        return QueryStream(kind, chunks(), on_close=[lambda: release(healthy=False)])
+
+    def _receive(self, worker: _Worker, deadline: float, timeout: float) -> Any:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not worker.conn.poll(remaining):
+            worker.kill()  # the only way to stop a pyoxigraph evaluation
+            raise QueryLimit(504, timed_out(timeout))
+        try:
+            return worker.conn.recv()
+        except (EOFError, OSError):
+            raise QueryFailed(500, "the query worker died while evaluating the query") from None
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._idle = list(self._workers), []
+            self._workers.clear()
+        for worker in workers:
+            worker.kill()
+        shutil.rmtree(self._root, ignore_errors=True)
+
+
+def executor_for(store: EmbeddedStore, max_concurrent: int) -> QueryExecutor:
+    if store.path is None:
+        return InProcessExecutor(store, max_concurrent)
+    return WorkerExecutor(store, max_concurrent)
+
+
+__all__ = [
+    "InProcessExecutor",
+    "QueryExecutor",
+    "QueryFailed",
+    "QueryLimit",
+    "QueryStream",
+    "Request",
+    "WorkerExecutor",
+    "executor_for",
+]

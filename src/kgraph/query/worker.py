@@ -1,0 +1,145 @@
+"""A query worker: a separate process that evaluates one query at a time and can be killed.
+
+pyoxigraph has no way to cancel a running query, so a query that must be stopped is stopped by
+ending the process that runs it. Workers never open the live store (pyoxigraph's read-only mode
+beside a writer is undefined behaviour): they open checkpoints, immutable hard-linked copies the
+writer makes after each commit, and reopen when a newer one exists.
+
+Messages from the parent: a `Job` (pickled). Messages back, in order:
+    ("kind", "solutions" | "boolean" | "graph")   once, with the first output (so an error
+                                                   before any output still gets its status)
+    ("chunk", bytes)                               serialised output, at most CHUNK bytes each
+    ("done", total_bytes)                          the end
+or at any point ("error", status, message) and nothing more for that job.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+CHUNK = 64 * 1024
+
+_QUERY_ERROR = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    snapshot: str                      # checkpoint directory to read
+    prefixes: dict[str, str]
+    default_graphs: list[str] | None   # None: the store's default graph ("" = that graph)
+    named_graphs: list[str] | None
+    results_format: str | None         # media type of the results format, or None if refused
+    rdf_format: str | None             # media type of the RDF format, or None if refused
+    max_bytes: int
+
+
+class TooLarge(Exception):
+    pass
+
+
+class _Sink:
+    """A binary writer for pyoxigraph's serialisers that ships chunks to the parent."""
+
+    def __init__(self, conn: Connection, max_bytes: int, kind: str = "") -> None:
+        self.conn = conn
+        self.max_bytes = max_bytes
+        self.kind = kind  # announced with the first chunk, so errors before it get a status
+        self.buffer = bytearray()
+        self.total = 0
+
+    def write(self, data: bytes) -> int:
+        self.total += len(data)
+        if self.total > self.max_bytes:
+            raise TooLarge()
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.kind:
+            self.conn.send(("kind", self.kind))
+            self.kind = ""
+        if self.buffer:
+            self.conn.send(("chunk", bytes(self.buffer)))
+            self.buffer.clear()
+
+
+def main(conn: Connection) -> None:
+    """The worker's loop: serve jobs until the parent closes the connection."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    import pyoxigraph as ox
+
+    store: Any = None
+    opened: str | None = None
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if opened != job.snapshot:
+                store = None
+                store = ox.Store.read_only(job.snapshot)
+                opened = job.snapshot
+            _run(ox, store, job, conn)
+        except (EOFError, BrokenPipeError):
+            return
+        except Exception as exc:  # a fault in the worker: the parent answers 500
+            conn.send(("error", 500, f"query worker failed: {type(exc).__name__}: {exc}"))
+
+
+def _graph(ox: Any, iri: str) -> Any:
+    return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
+
+
+def _run(ox: Any, store: Any, job: Job, conn: Connection) -> None:
+    kwargs: dict[str, Any] = {"prefixes": job.prefixes}
+    try:
+        if job.default_graphs is not None:
+            kwargs["default_graph"] = [_graph(ox, g) for g in job.default_graphs]
+        if job.named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    except ValueError as exc:
+        conn.send(("error", 400, f"invalid graph IRI: {exc}"))
+        return
+    try:
+        result = store.query(job.query, **kwargs)
+    except SyntaxError as exc:
+        text = str(exc.args[0]) if exc.args else str(exc)
+        m = _QUERY_ERROR.match(text)
+        message = (f"query:{m[1]}:{m[2]}: the query does not parse: {m[3]}" if m
+                   else f"the query does not parse: {text}")
+        conn.send(("error", 400, message))
+        return
+    sink = _Sink(conn, job.max_bytes)
+    try:
+        if isinstance(result, ox.QueryTriples):
+            if job.rdf_format is None:
+                conn.send(("error", 406, "no acceptable RDF format for a CONSTRUCT or DESCRIBE "
+                           "result; try text/turtle, application/n-triples or application/rdf+xml"))
+                return
+            sink.kind = "graph"
+            ox.serialize(result, output=sink, format=ox.RdfFormat.from_media_type(job.rdf_format),
+                         prefixes=job.prefixes)
+        else:
+            if job.results_format is None:
+                conn.send(("error", 406, "no acceptable result format; try "
+                           "application/sparql-results+json, application/sparql-results+xml, "
+                           "text/csv or text/tab-separated-values"))
+                return
+            sink.kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+            result.serialize(output=sink, format=ox.QueryResultsFormat.from_media_type(job.results_format))
+    except TooLarge:
+        sink.buffer.clear()
+        conn.send(("error", 413, f"the result is larger than the limit of {job.max_bytes} bytes; "
+                   "narrow the query (LIMIT, fewer variables) or ask for it in pieces"))
+        return
+    sink.flush()
+    conn.send(("done", sink.total))
+

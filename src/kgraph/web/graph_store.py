@@ -1,0 +1,117 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store.
+
+https://www.w3.org/TR/sparql11-http-rdf-update/ — `?graph=<iri>` or `?default` names the
+graph; GET/HEAD read it, PUT replaces it, POST merges into it, DELETE drops it. GET /store with
+neither returns the whole dataset (TriG or N-Quads). POST /store with neither creates a new
+graph and answers 201 with its Location. Writes go through the validated write gate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kgraph.loading import parse_bytes
+from kgraph.store.embedded import EmbeddedStore
+from kgraph.web.conneg import negotiate
+from kgraph.web.errors import HTTPError
+from kgraph.web.protocol import RDF_FORMATS, parse_params
+from kgraph.writes import WriteGate
+
+GRAPH_FORMATS = {k: v for k, v in RDF_FORMATS.items() if not v.supports_datasets}
+DATASET_FORMATS = {"application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS}
+BODY_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/n3": ox.RdfFormat.N3,
+}
+
+
+def target(request: Request) -> tuple[bool, str | None]:
+    """(named at all, graph IRI or None for the default graph)."""
+    params = parse_params(request.url.query)
+    graphs = params.get("graph", [])
+    default = "default" in params
+    if graphs and default:
+        raise HTTPError(400, "Give either ?graph=<iri> or ?default, not both")
+    if len(graphs) > 1:
+        raise HTTPError(400, "Exactly one 'graph' parameter is allowed")
+    if graphs:
+        iri = graphs[0]
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise HTTPError(400, f"not a valid graph IRI: {iri!r}") from None
+        if ":" not in iri:
+            raise HTTPError(400, f"the graph IRI must be absolute: {iri!r}")
+        return True, iri
+    return default, None
+
+
+def read(request: Request, store: EmbeddedStore) -> Response:
+    named, graph = target(request)
+    accept = request.headers.get("accept")
+    if not named:  # the whole dataset
+        media = negotiate(accept, list(DATASET_FORMATS))
+        if media is None:
+            raise HTTPError(406, "The dataset is served as application/trig or application/n-quads")
+        body = ox.serialize(store.raw, format=DATASET_FORMATS[media]) if request.method == "GET" else b""
+        return Response(body, media_type=media, headers={"Vary": "Accept"})
+    media = negotiate(accept, list(GRAPH_FORMATS))
+    if media is None:
+        raise HTTPError(406, "A graph is served as text/turtle, application/n-triples, "
+                        "application/rdf+xml or application/ld+json")
+    if graph is not None and graph not in store.graphs():
+        raise HTTPError(404, f"No graph {graph} in the store")
+    g = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    triples = [ox.Triple(q.subject, q.predicate, q.object)
+               for q in store.raw.quads_for_pattern(None, None, None, g)]
+    body = b""
+    if request.method == "GET":
+        body = ox.serialize(triples, format=GRAPH_FORMATS[media],
+                            prefixes=store.namespaces.prefixes if media == "text/turtle" else None)
+    charset = "; charset=utf-8" if media.startswith("text/") else ""
+    return Response(body, media_type=media + charset, headers={"Vary": "Accept"})
+
+
+def parse_body(request: Request, body: bytes, store: EmbeddedStore) -> list[ox.Triple]:
+    mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = BODY_FORMATS.get(mime)
+    if fmt is None:
+        raise HTTPError(415, f"Unsupported RDF content type {mime or '(none)'}: send text/turtle, "
+                        "application/n-triples, application/rdf+xml or application/ld+json")
+    return parse_bytes(body, fmt, store.namespaces, source="request body",
+                       base_iri=str(request.url))
+
+
+def write(request: Request, body: bytes, store: EmbeddedStore, gate: WriteGate,
+          agent: str) -> Response:
+    named, graph = target(request)
+    method = request.method
+    if method == "DELETE":
+        if not named:
+            raise HTTPError(400, "DELETE needs ?graph=<iri> or ?default")
+        try:
+            gate.delete_graph(graph, agent=agent)
+        except KeyError:
+            raise HTTPError(404, f"No graph {graph} in the store") from None
+        return Response(status_code=204)
+    triples = parse_body(request, body, store)
+    if method == "POST" and not named:
+        graph = store.namespaces.graph_iri(f"upload/{uuid.uuid4()}")
+        gate.post_graph(graph, triples, agent=agent)
+        location = f"{request.url.path}?graph={quote(graph, safe='')}"
+        return Response(status_code=201, headers={"Location": location})
+    if method == "PUT":
+        created, _ = gate.put_graph(graph, triples, agent=agent)
+    else:
+        created, _ = gate.post_graph(graph, triples, agent=agent)
+    return Response(status_code=201 if created else 204)

@@ -1,0 +1,283 @@
+"""The SPARQL 1.1 Protocol: reading a request into a query or an update, and answering it.
+
+https://www.w3.org/TR/sparql11-protocol/ — query by GET, POST form and POST direct;
+update by POST form and POST direct; `default-graph-uri` / `named-graph-uri` (queries) and
+`using-graph-uri` / `using-named-graph-uri` (updates) set the dataset. kgraph adds `timeout`
+(seconds, lower than the server's limit, as in Fuseki) and `format` (a media type or a short
+name, for links typed by hand).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+import rdflib
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from kgraph.errors import KgraphError
+from kgraph.query import QueryExecutor, QueryStream
+from kgraph.query import Request as QueryRequest
+from kgraph.settings import Settings
+from kgraph.store.embedded import EmbeddedStore
+from kgraph.web.conneg import negotiate
+from kgraph.web.errors import HTTPError
+
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+}
+#: `format=` shortcuts, as Fuseki and Virtuoso accept them.
+FORMAT_ALIASES = {
+    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
+    "ttl": "text/turtle", "nt": "application/n-triples", "ntriples": "application/n-triples",
+    "nquads": "application/n-quads", "trig": "application/trig", "rdfxml": "application/rdf+xml",
+    "xml-rdf": "application/rdf+xml", "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+}
+
+QUERY_PARAMS = {"query", "default-graph-uri", "named-graph-uri", "timeout", "format"}
+UPDATE_PARAMS = {"update", "using-graph-uri", "using-named-graph-uri"}
+
+
+@dataclass
+class Operation:
+    """What a protocol request asks for: a query or an update, with its parameters."""
+
+    query: str | None = None
+    update: str | None = None
+    params: dict[str, list[str]] = field(default_factory=dict)
+
+    def one(self, name: str) -> str | None:
+        values = self.params.get(name, [])
+        if len(values) > 1:
+            raise HTTPError(400, f"The '{name}' parameter is given more than once")
+        return values[0] if values else None
+
+
+def parse_params(text: str) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except UnicodeDecodeError:
+        raise HTTPError(400, "The parameters are not valid UTF-8 once percent-decoded") from None
+    for key, value in pairs:
+        params.setdefault(key, []).append(value)
+    return params
+
+
+def read_operation(method: str, url_query: str, content_type: str, body: bytes,
+                   *, allow_query: bool = True, allow_update: bool = True) -> Operation:
+    """The protocol's request forms, strictly: the operation is in exactly one place."""
+    params = parse_params(url_query)
+    mime = content_type.split(";")[0].strip().lower()
+    if method in ("GET", "HEAD"):
+        if "update" in params:
+            raise HTTPError(400, "An update must be sent with POST")
+        op = Operation(query=_single(params, "query"), params=params)
+    elif mime == "application/x-www-form-urlencoded":
+        form = parse_params(_utf8(body))
+        for key in ("query", "update"):
+            if key in params and key in form:
+                raise HTTPError(400, f"The {key} cannot be set both in the URL and in the body")
+        merged = {**params}
+        for key, values in form.items():
+            merged.setdefault(key, []).extend(values)
+        if "query" in merged and "update" in merged:
+            raise HTTPError(400, "A request carries either a query or an update, not both")
+        op = Operation(query=_single(merged, "query"), update=_single(merged, "update"),
+                       params=merged)
+    elif mime == "application/sparql-query":
+        if "query" in params:
+            raise HTTPError(400, "The query cannot be set both in the URL and in the body")
+        op = Operation(query=_utf8(body), params=params)
+    elif mime == "application/sparql-update":
+        if "update" in params:
+            raise HTTPError(400, "The update cannot be set both in the URL and in the body")
+        op = Operation(update=_utf8(body), params=params)
+    else:
+        raise HTTPError(415, f"Unsupported content type {mime or '(none)'}: use "
+                        "application/sparql-query, application/sparql-update or "
+                        "application/x-www-form-urlencoded")
+    if op.query is not None and not allow_query:
+        raise HTTPError(400, "This endpoint takes updates only (use /query or /sparql for queries)")
+    if op.update is not None and not allow_update:
+        raise HTTPError(400, "This endpoint takes queries only (use /update or /sparql for updates)")
+    if op.query is not None and op.params.keys() & (UPDATE_PARAMS - {"update"}):
+        raise HTTPError(400, "using-graph-uri and using-named-graph-uri go with updates, not queries")
+    if op.update is not None and op.params.keys() & {"default-graph-uri", "named-graph-uri"}:
+        raise HTTPError(400, "default-graph-uri and named-graph-uri go with queries; updates use "
+                        "using-graph-uri and using-named-graph-uri")
+    return op
+
+
+def _single(params: dict[str, list[str]], key: str) -> str | None:
+    values = params.get(key, [])
+    if len(values) > 1:
+        raise HTTPError(400, f"Exactly one '{key}' parameter is allowed")
+    return values[0] if values else None
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HTTPError(400, f"The request body is not valid UTF-8 (byte {exc.start})") from None
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+def answer_query(op: Operation, request: Request, settings: Settings, store: EmbeddedStore,
+                 executor: QueryExecutor) -> Response:
+    assert op.query is not None
+    accept = request.headers.get("accept")
+    fmt = op.one("format")
+    if fmt:
+        accept = FORMAT_ALIASES.get(fmt.strip().lower(), fmt)
+    results_media = negotiate(accept, list(RESULT_FORMATS))
+    rdf_media = negotiate(accept, list(RDF_FORMATS))
+    if results_media is None and rdf_media is None:
+        raise HTTPError(406, "No acceptable format: results are served as "
+                        "application/sparql-results+json, application/sparql-results+xml, "
+                        "text/csv, text/tab-separated-values; graphs as text/turtle, "
+                        "application/n-triples, application/rdf+xml, application/ld+json")
+    timeout = settings.query_timeout
+    asked = op.one("timeout")
+    if asked is not None:
+        try:
+            value = float(asked)
+        except ValueError:
+            raise HTTPError(400, f"timeout must be a number of seconds, got {asked!r}") from None
+        if not value > 0:
+            raise HTTPError(400, "timeout must be a positive number of seconds")
+        timeout = min(timeout, value)
+    defaults = op.params.get("default-graph-uri", [])
+    named = op.params.get("named-graph-uri", [])
+    for iri in (*defaults, *named):
+        _check_iri(iri)
+    if defaults or named:
+        default_graphs: list[str] | None = list(defaults)
+        named_graphs: list[str] | None = list(named) or None
+    elif settings.union_default_graph and not has_dataset_clause(op.query):
+        default_graphs = [g.value if isinstance(g, ox.NamedNode) else "" for g in store.data_graphs()]
+        named_graphs = None
+    else:
+        default_graphs, named_graphs = None, None
+    compact_jsonld = rdf_media == "application/ld+json"
+    stream = executor.execute(QueryRequest(
+        query=op.query,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        results_format=RESULT_FORMATS[results_media] if results_media else None,
+        rdf_format=(ox.RdfFormat.N_TRIPLES if compact_jsonld else RDF_FORMATS[rdf_media])
+        if rdf_media else None,
+        timeout=timeout,
+        max_bytes=settings.max_result_bytes,
+    ))
+    media = rdf_media if stream.kind == "graph" else results_media
+    assert media is not None
+    if compact_jsonld and stream.kind == "graph":
+        return Response(_compact_jsonld(stream, store), media_type="application/ld+json",
+                        headers={"Vary": "Accept"})
+    charset = "; charset=utf-8" if media.startswith("text/") else ""
+    headers = {"Vary": "Accept"}
+    if request.method == "HEAD":
+        stream.close()
+        return Response(b"", media_type=media + charset, headers=headers)
+    return StreamingResponse(_chunks(stream), media_type=media + charset, headers=headers)
+
+
+class StreamAborted(Exception):
+    """A limit was hit after the response began: the connection is cut so that no client can
+    take the truncated result for a complete one (the server logs this, with the reason)."""
+
+
+def _chunks(stream: QueryStream):  # type: ignore[no-untyped-def]
+    try:
+        yield from stream
+    except KgraphError as exc:
+        raise StreamAborted(f"response aborted after it began: {exc}") from None
+    finally:
+        stream.close()
+
+
+def _compact_jsonld(stream: QueryStream, store: EmbeddedStore) -> bytes:
+    """pyoxigraph writes expanded JSON-LD only: compact it with kgraph's prefixes as context."""
+    try:
+        data = b"".join(stream)
+    finally:
+        stream.close()
+    graph = rdflib.Graph().parse(data=data, format="nt")
+    context = dict(sorted(store.namespaces.prefixes.items()))
+    return graph.serialize(format="json-ld", context=context, auto_compact=True).encode()
+
+
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+
+
+def _check_iri(iri: str) -> None:
+    if not _IRI.match(iri):
+        raise HTTPError(400, f"not an absolute IRI: {iri!r}")
+
+
+# -- updates -----------------------------------------------------------------------------------
+
+_TOKENS = re.compile(
+    r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
+    r"""|(?P<comment>\#[^\n]*)|(?P<word>[A-Za-z_]+)|(?P<brace>[{}])""",
+    re.S,
+)
+
+
+def with_using(update: str, using: list[str], using_named: list[str]) -> str:
+    """Apply the protocol's using-graph-uri / using-named-graph-uri: a USING (NAMED) clause
+    before each WHERE of the update. An update that already has USING or WITH is refused, as
+    the protocol requires."""
+    if not using and not using_named:
+        return update
+    for iri in (*using, *using_named):
+        _check_iri(iri)
+    clause = " ".join([*(f"USING <{g}>" for g in using), *(f"USING NAMED <{g}>" for g in using_named)])
+    out, last, depth = [], 0, 0
+    for m in _TOKENS.finditer(update):
+        if m.group("brace"):
+            depth += 1 if m.group("brace") == "{" else -1
+        word = (m.group("word") or "").upper()
+        if depth == 0 and word in ("USING", "WITH"):
+            raise HTTPError(400, "The update has its own USING or WITH clause; it cannot also "
+                            "be given using-graph-uri or using-named-graph-uri")
+        if depth == 0 and word == "WHERE":
+            out.append(update[last:m.start()])
+            out.append(clause + " ")
+            last = m.start()
+    out.append(update[last:])
+    return "".join(out)
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether the query names its own dataset (FROM / FROM NAMED), which then wins over the
+    server's union default graph."""
+    depth = 0
+    for m in _TOKENS.finditer(query):
+        if m.group("brace"):
+            depth += 1 if m.group("brace") == "{" else -1
+        elif depth == 0 and (m.group("word") or "").upper() == "FROM":
+            return True
+    return False

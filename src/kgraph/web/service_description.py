@@ -1,0 +1,62 @@
+"""The SPARQL service description (https://www.w3.org/TR/sparql11-service-description/),
+answered by GET on the endpoint without a query, in the negotiated RDF format."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kgraph.store.embedded import EmbeddedStore
+from kgraph.web.conneg import negotiate
+from kgraph.web.errors import HTTPError
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SERVED = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+
+
+def service_description(request: Request, store: EmbeddedStore) -> Response:
+    media = negotiate(request.headers.get("accept"), list(SERVED))
+    if media is None:
+        raise HTTPError(406, "The service description is served as text/turtle, "
+                        "application/n-triples, application/rdf+xml or application/ld+json")
+    endpoint = ox.NamedNode(str(request.url.replace(query="", fragment="")))
+    service = ox.BlankNode()
+    dataset = ox.BlankNode()
+    default = ox.BlankNode()
+
+    def sd(local: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + local)
+
+    triples = [
+        ox.Triple(service, RDF_TYPE, sd("Service")),
+        ox.Triple(service, sd("endpoint"), endpoint),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("feature"), sd("BasicFederatedQuery")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, RDF_TYPE, sd("Graph")),
+    ]
+    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "TriG", "N-Quads"):
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS + fmt)))
+    for iri in store.graphs():
+        node = ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), node),
+            ox.Triple(node, RDF_TYPE, sd("NamedGraph")),
+            ox.Triple(node, sd("name"), ox.NamedNode(iri)),
+        ]
+    body = ox.serialize(triples, format=SERVED[media],
+                        prefixes={"sd": SD, "formats": FORMATS} if media == "text/turtle" else None)
+    return Response(body, media_type=media, headers={"Vary": "Accept"})

@@ -1,0 +1,215 @@
+"""Validated writes: every change is tried on a scratch copy, validated, then committed whole.
+
+pyoxigraph cannot validate inside a transaction, so a write goes like this:
+
+1. the operation is written as one SPARQL update (Graph Store PUT/POST/DELETE become
+   DROP + INSERT DATA), so the scratch copy and the store see exactly the same operation;
+2. it is applied to an in-memory copy of the store, and the difference tells which graphs and
+   which nodes it touches; graphs kgraph maintains itself (meta, truthy) refuse writes;
+3. with validation on, the shapes are run on the touched nodes (and the nodes that point at
+   them) in the copy; any violation refuses the write with the report (HTTP 422);
+4. the same update, followed by its record in the write log (graph/meta: a prov:Activity with
+   who, when, which graphs, how many triples), is applied to the store in one transaction;
+5. the truthy graph is re-derived and readers are refreshed.
+
+Writes are serialised by a lock: one at a time, each seeing the previous one.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pyoxigraph as ox
+import rdflib
+
+from kgraph.errors import KgraphError, QueryError, UserError, ValidationFailed
+from kgraph.loading import derive_truthy
+from kgraph.namespaces import (
+    GRAPH_META,
+    GRAPH_ONTOLOGY,
+    GRAPH_SHAPES,
+    GRAPH_STAGING_PREFIX,
+    GRAPH_TRUTHY,
+    GRAPH_VOCABULARIES,
+)
+from kgraph.store.base import query_error
+from kgraph.store.embedded import EmbeddedStore
+from kgraph.validation import ValidationReport, _term, validate_graphs
+
+
+class WriteRefused(KgraphError):
+    """A write to something kgraph maintains itself (HTTP 403)."""
+
+    http_status = 403
+    exit_code = 2
+
+
+@dataclass
+class WriteResult:
+    activity: str
+    added: int
+    removed: int
+    graphs: list[str] = field(default_factory=list)
+
+
+class WriteGate:
+    def __init__(
+        self,
+        store: EmbeddedStore,
+        *,
+        validate: bool = True,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.validate = validate
+        self.on_commit = on_commit
+        self._lock = threading.Lock()
+        ns = store.namespaces
+        self._protected = {ns.graph_iri(GRAPH_META), ns.graph_iri(GRAPH_TRUTHY)}
+        self._staging = ns.graph_iri(GRAPH_STAGING_PREFIX)
+        self._shape_graphs = {ns.graph_iri(g) for g in (GRAPH_ONTOLOGY, GRAPH_VOCABULARIES, GRAPH_SHAPES)}
+
+    # operations --------------------------------------------------------------------------------
+    def update(self, text: str, *, agent: str) -> WriteResult:
+        return self._write(text, agent, "SPARQL update")
+
+    def put_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str) -> tuple[bool, WriteResult]:
+        existed = self._graph_exists(graph)
+        body = _insert_data(graph, triples)
+        result = self._write(f"{_drop(graph)} ;\n{body}", agent, "Graph Store PUT")
+        return (not existed, result)
+
+    def post_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str) -> tuple[bool, WriteResult]:
+        existed = self._graph_exists(graph)
+        return (not existed, self._write(_insert_data(graph, triples), agent, "Graph Store POST"))
+
+    def delete_graph(self, graph: str | None, *, agent: str) -> WriteResult:
+        if graph is not None and not self._graph_exists(graph):
+            raise KeyError(graph)
+        return self._write(_drop(graph), agent, "Graph Store DELETE")
+
+    def _graph_exists(self, graph: str | None) -> bool:
+        if graph is None:
+            return True
+        return graph in self.store.graphs()
+
+    # the one write path ------------------------------------------------------------------------
+    def _write(self, update: str, agent: str, operation: str) -> WriteResult:
+        with self._lock:
+            scratch = ox.Store()
+            before = list(self.store.quads())
+            scratch.extend(before)
+            try:
+                scratch.update(update, prefixes=self.store.namespaces.prefixes)
+            except SyntaxError as exc:
+                raise query_error(exc, "update") from None
+            except OSError as exc:  # e.g. CREATE of an existing graph, DROP of a missing one
+                raise UserError(f"the update cannot be applied: {exc}") from None
+            old = {_key(q) for q in before}
+            after = list(scratch)
+            new = {_key(q) for q in after}
+            added = [q for q in after if _key(q) not in old]
+            removed = [q for q in before if _key(q) not in new]
+            graphs = sorted({_graph_name(q) for q in (*added, *removed)})
+            for g in graphs:
+                if g in self._protected or g.startswith(self._staging):
+                    raise WriteRefused(f"the graph {g} is maintained by kgraph and cannot be written")
+            if self.validate and (added or removed):
+                report = self._validate(scratch, added, removed)
+                if not report.conforms:
+                    raise ValidationFailed(
+                        f"the write violates the shapes ({sum(v.severity == 'Violation' for v in report.violations)} "
+                        "violation(s)); nothing was changed",
+                        report,
+                    )
+            activity = f"{self.store.namespaces.id}write/{uuid.uuid4()}"
+            log = _log_update(self.store.namespaces.graph_iri(GRAPH_META), activity, agent,
+                              operation, graphs, len(added), len(removed),
+                              self.store.namespaces.kg)
+            try:
+                self.store.update(f"{update} ;\n{log}")
+            except QueryError:
+                raise
+            data_changed = any(g not in self._shape_graphs for g in graphs)
+            if data_changed:
+                derive_truthy(self.store)
+        if self.on_commit:
+            self.on_commit()
+        return WriteResult(activity, len(added), len(removed), graphs)
+
+    def _validate(self, scratch: ox.Store, added: list[ox.Quad], removed: list[ox.Quad]) -> ValidationReport:
+        """Validate the nodes the write touches, and the nodes that point at them, in the copy."""
+        ns = self.store.namespaces
+        data = rdflib.Graph()
+        ontology = rdflib.Graph()
+        shapes = rdflib.Graph()
+        skip = {ns.graph_iri(GRAPH_TRUTHY), ns.graph_iri(GRAPH_META)}
+        for q in scratch:
+            g = _graph_name(q)
+            if g in skip or g.startswith(self._staging):
+                continue
+            triple = (_term(q.subject), _term(q.predicate), _term(q.object))
+            if g == ns.graph_iri(GRAPH_SHAPES):
+                shapes.add(triple)  # type: ignore[arg-type]
+            elif g in self._shape_graphs:
+                ontology.add(triple)  # type: ignore[arg-type]
+            else:
+                data.add(triple)  # type: ignore[arg-type]
+        touched: set[rdflib.term.Node] = set()
+        for q in (*added, *removed):
+            for t in (q.subject, q.object):
+                if isinstance(t, (ox.NamedNode, ox.BlankNode)):
+                    touched.add(_term(t))
+        pointing = {s for t in touched for s in data.subjects(None, t)}
+        focus = [n for n in touched | pointing if isinstance(n, rdflib.URIRef)]
+        # a blank node cannot be named as a focus node: validate the IRIs that reach it
+        for node in touched | pointing:
+            if isinstance(node, rdflib.BNode):
+                focus.extend(s for s in data.subjects(None, node) if isinstance(s, rdflib.URIRef))
+        if not focus:
+            return ValidationReport(conforms=True)
+        return validate_graphs(data, shapes, ontology, focus_nodes=sorted(set(focus)))
+
+
+def _key(q: ox.Quad) -> str:
+    return str(q)
+
+
+def _graph_name(q: ox.Quad) -> str:
+    return q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+
+
+def _drop(graph: str | None) -> str:
+    return "DROP SILENT DEFAULT" if graph is None else f"DROP SILENT GRAPH <{graph}>"
+
+
+def _insert_data(graph: str | None, triples: Iterable[ox.Triple]) -> str:
+    lines = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+    if graph is None:
+        return f"INSERT DATA {{\n{lines}\n}}"
+    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{lines}\n}} }}"
+
+
+def _log_update(meta: str, activity: str, agent: str, operation: str, graphs: list[str],
+                added: int, removed: int, kg: str) -> str:
+    """The write's record, appended to the same update so both land in one transaction."""
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    agent_iri = agent
+    lines = [
+        f"<{activity}> a <{kg}Write>, <http://www.w3.org/ns/prov#Activity> ;",
+        f'  <http://www.w3.org/2000/01/rdf-schema#label> {ox.Literal(operation)} ;',
+        f"  <http://www.w3.org/ns/prov#wasAssociatedWith> <{agent_iri}> ;",
+        f'  <http://www.w3.org/ns/prov#endedAtTime> "{now}"^^<http://www.w3.org/2001/XMLSchema#dateTime> ;',
+        f'  <{kg}triplesAdded> {added} ;',
+        f'  <{kg}triplesRemoved> {removed} .',
+        *(f"<{activity}> <{kg}writtenGraph> {('<' + g + '>') if g else f'<{kg}DefaultGraph>'} ." for g in graphs),
+    ]
+    body = "\n".join(lines)
+    return f"INSERT DATA {{ GRAPH <{meta}> {{\n{body}\n}} }}"
+
+
+__all__ = ["WriteGate", "WriteRefused", "WriteResult"]

@@ -1,0 +1,86 @@
+"""The query executors: workers over checkpoints, hard deadlines, caps, and refresh after writes."""
+
+import pyoxigraph as ox
+import pytest
+
+from kgraph.query import InProcessExecutor, QueryFailed, QueryLimit, Request, WorkerExecutor
+
+CSV = ox.QueryResultsFormat.CSV
+
+
+@pytest.fixture(scope="module")
+def executor(disk_seed):
+    settings, store = disk_seed
+    ex = WorkerExecutor(store, max_concurrent=2)
+    yield ex
+    ex.close()
+
+
+def union(store):
+    return [g.value if isinstance(g, ox.NamedNode) else "" for g in store.data_graphs()]
+
+
+def test_answers_like_the_store(executor, disk_seed):
+    _, store = disk_seed
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    stream = executor.execute(Request(q, default_graphs=union(store), results_format=CSV))
+    assert stream.kind == "solutions"
+    n = int(b"".join(stream).decode().split()[1])
+    direct = next(iter(store.query(q)))["n"].value
+    assert n == int(direct) > 1000
+
+
+def test_syntax_error_is_400_with_position(executor):
+    with pytest.raises(QueryFailed) as info:
+        executor.execute(Request("SELECT ?x WHERE {", results_format=CSV))
+    assert info.value.http_status == 400 and "query:1:" in str(info.value)
+
+
+def test_small_cap_is_refused_before_any_byte(executor, disk_seed):
+    _, store = disk_seed
+    with pytest.raises(QueryLimit) as info:
+        executor.execute(Request("SELECT * WHERE { ?s ?p ?o }", default_graphs=union(store),
+                                 results_format=CSV, max_bytes=1000))
+    assert info.value.http_status == 413
+
+
+def test_deadline_kills_and_replaces_the_worker(executor, disk_seed):
+    _, store = disk_seed
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with pytest.raises(QueryLimit) as info:
+        executor.execute(Request(runaway, default_graphs=union(store), results_format=CSV,
+                                 timeout=1.0))
+    assert info.value.http_status == 504
+    ok = executor.execute(Request("ASK { ?s ?p ?o }", default_graphs=union(store), results_format=CSV))
+    assert b"".join(ok).strip() == b"true"
+
+
+def test_refresh_makes_a_write_visible_and_collects_old_checkpoints(tmp_path):
+    from kgraph.settings import Settings
+    from kgraph.store import open_store
+
+    store = open_store(Settings(store=tmp_path / "store"))
+    ex = WorkerExecutor(store, max_concurrent=1)
+    try:
+        ask = Request("ASK { <http://e/a> ?p ?o }", results_format=CSV)
+        assert b"".join(ex.execute(ask)).strip() == b"false"
+        store.update("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }")
+        assert b"".join(ex.execute(ask)).strip() == b"false", "readers see checkpoints only"
+        ex.refresh()
+        assert b"".join(ex.execute(ask)).strip() == b"true"
+        for _ in range(3):
+            ex.refresh()
+        assert len(list((tmp_path / "store.snapshots").iterdir())) <= 2
+    finally:
+        ex.close()
+        store.close()
+
+
+def test_in_process_executor_for_memory_stores(seed_store):
+    ex = InProcessExecutor(seed_store)
+    stream = ex.execute(Request("CONSTRUCT WHERE { ?s a kg:Person }", rdf_format=ox.RdfFormat.N_TRIPLES,
+                                default_graphs=union(seed_store)))
+    assert stream.kind == "graph" and b"valery-gerasimov" in b"".join(stream)
+    with pytest.raises(QueryFailed) as info:
+        ex.execute(Request("CONSTRUCT WHERE { ?s a kg:Person }", results_format=CSV))
+    assert info.value.http_status == 406

@@ -1,0 +1,230 @@
+"""The SPARQL 1.1 Protocol, one case per status code and content type, on an on-disk store with
+killable query workers (the configuration `kgraph serve` runs)."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kgraph.loading import load_repository
+from kgraph.settings import REPOSITORY_ROOT, Settings
+from kgraph.store import open_store
+from kgraph.web.app import create_app
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+GERASIMOV = "https://w3id.org/kgraph/id/person/valery-gerasimov"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    settings = Settings(store=tmp_path_factory.mktemp("protocol") / "store",
+                        write_token=f"alice:{TOKEN}")
+    store = open_store(settings)
+    load_repository(store, REPOSITORY_ROOT)
+    with TestClient(create_app(settings, store)) as c:
+        yield c
+    store.close()
+
+
+def n_of(response) -> int:
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+def test_get_post_form_and_post_direct_agree(client):
+    a = client.get("/sparql", params={"query": COUNT})
+    b = client.post("/sparql", data={"query": COUNT})
+    c = client.post("/query", content=COUNT, headers={"Content-Type": "application/sparql-query"})
+    assert a.status_code == b.status_code == c.status_code == 200
+    assert n_of(a) == n_of(b) == n_of(c) > 1000
+
+
+@pytest.mark.parametrize("accept,ctype", [
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+    ("*/*", "application/sparql-results+json"),
+])
+def test_select_content_types(client, accept, ctype):
+    r = client.get("/sparql", params={"query": COUNT}, headers={"Accept": accept})
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == ctype
+    assert "Accept" in r.headers["vary"]
+
+
+@pytest.mark.parametrize("accept,ctype,marker", [
+    (None, "text/turtle", "@prefix"),
+    ("application/n-triples", "application/n-triples", "<https://w3id.org/kgraph/id/person/"),
+    ("application/rdf+xml", "application/rdf+xml", "rdf:RDF"),
+    ("application/ld+json", "application/ld+json", "@context"),
+])
+def test_construct_content_types(client, accept, ctype, marker):
+    headers = {"Accept": accept} if accept else {}
+    r = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s a kg:Person }"}, headers=headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == ctype
+    assert marker in r.text
+
+
+def test_format_parameter_overrides_accept(client):
+    r = client.get("/sparql", params={"query": COUNT, "format": "csv"},
+                   headers={"Accept": "application/sparql-results+xml"})
+    assert r.headers["content-type"].startswith("text/csv")
+
+
+def test_ask(client):
+    r = client.get("/sparql", params={"query": f"ASK {{ <{GERASIMOV}> ?p ?o }}"})
+    assert r.json()["boolean"] is True
+
+
+def test_default_and_named_graph_uri(client):
+    entities = "https://w3id.org/kgraph/graph/entities"
+    only = client.get("/sparql", params={"query": COUNT, "default-graph-uri": entities})
+    union = client.get("/sparql", params={"query": COUNT})
+    assert 0 < n_of(only) < n_of(union)
+    named = client.get("/sparql", params={
+        "query": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "named-graph-uri": entities})
+    assert n_of(named) == 1
+
+
+def test_from_clause_wins_over_the_union_default_graph(client):
+    q = "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/kgraph/graph/shapes> WHERE { ?s ?p ?o }"
+    shapes = n_of(client.get("/sparql", params={"query": q}))
+    assert 0 < shapes < n_of(client.get("/sparql", params={"query": COUNT}))
+
+
+def test_service_description_without_query(client):
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    assert "sparql-service-description#Service" in r.text or "sd:Service" in r.text
+
+
+@pytest.mark.parametrize("request_kwargs,status", [
+    ({"method": "GET", "url": "/sparql", "params": {"query": "SELECT * WHERE { ?s ?p }"}}, 400),
+    ({"method": "GET", "url": "/sparql", "params": [("query", "ASK{}"), ("query", "ASK{}")]}, 400),
+    ({"method": "GET", "url": "/sparql", "params": {"query": COUNT}, "headers": {"Accept": "image/png"}}, 406),
+    ({"method": "POST", "url": "/sparql", "content": COUNT, "headers": {"Content-Type": "text/plain"}}, 415),
+    ({"method": "POST", "url": "/sparql?query=ASK{}", "content": "ASK{}", "headers": {"Content-Type": "application/sparql-query"}}, 400),
+    ({"method": "GET", "url": "/sparql", "params": {"query": COUNT, "default-graph-uri": "not an iri"}}, 400),
+    ({"method": "GET", "url": "/sparql", "params": {"query": COUNT, "timeout": "soon"}}, 400),
+    ({"method": "GET", "url": "/sparql", "params": {"update": "CLEAR ALL"}}, 400),
+    ({"method": "POST", "url": "/query", "content": "CLEAR ALL", "headers": {"Content-Type": "application/sparql-update"}}, 400),
+    ({"method": "POST", "url": "/update", "content": COUNT, "headers": {"Content-Type": "application/sparql-query"}}, 400),
+    ({"method": "POST", "url": "/sparql", "content": b"\xff\xfe", "headers": {"Content-Type": "application/sparql-query"}}, 400),
+    ({"method": "PUT", "url": "/sparql"}, 405),
+])
+def test_error_statuses(client, request_kwargs, status):
+    r = client.request(**request_kwargs)
+    assert r.status_code == status, r.text
+    assert r.text.strip(), "an error says what is wrong"
+
+
+def test_syntax_error_names_line_and_column(client):
+    r = client.get("/sparql", params={"query": "SELECT *\nWHERE { ?s ?p }"})
+    assert r.status_code == 400
+    assert "query:2:" in r.text
+
+
+def test_cors_preflight(client):
+    r = client.options("/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Content-Type"})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] in ("*", "https://example.org")
+    assert "POST" in r.headers["access-control-allow-methods"]
+
+
+# -- updates -----------------------------------------------------------------------------------
+
+VALID_LABEL = 'INSERT DATA { GRAPH <https://w3id.org/kgraph/graph/entities> { <%s> <http://www.w3.org/2004/02/skos/core#altLabel> "Valeri Gerasimov"@en } }' % GERASIMOV
+
+
+def test_update_without_token_is_401_and_with_wrong_token_401(client):
+    r = client.post("/update", content=VALID_LABEL, headers={"Content-Type": "application/sparql-update"})
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    r = client.post("/update", content=VALID_LABEL, headers={
+        "Content-Type": "application/sparql-update", "Authorization": "Bearer nope"})
+    assert r.status_code == 401
+
+
+def test_read_only_server_refuses_writes_with_403(tmp_path):
+    settings = Settings(store=tmp_path / "store")
+    store = open_store(settings)
+    with TestClient(create_app(settings, store)) as c:
+        r = c.post("/update", content="CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
+        assert r.status_code == 403
+    store.close()
+
+
+def test_valid_update_lands_and_is_logged(client):
+    r = client.post("/update", content=VALID_LABEL,
+                    headers={"Content-Type": "application/sparql-update", **AUTH})
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 1
+    ask = client.get("/sparql", params={"query": f'ASK {{ <{GERASIMOV}> skos:altLabel "Valeri Gerasimov"@en }}'})
+    assert ask.json()["boolean"] is True, "a valid write appears in the very next query"
+    log = client.get("/sparql", params={"query": """
+        SELECT ?who ?n WHERE { GRAPH <https://w3id.org/kgraph/graph/meta> {
+          ?w a kg:Write ; prov:wasAssociatedWith ?who ; kg:triplesAdded ?n } }"""})
+    rows = log.json()["results"]["bindings"]
+    assert any(b["who"]["value"].endswith("/agent/token/alice") for b in rows)
+
+
+def dump(client) -> str:
+    r = client.get("/store", headers={"Accept": "application/n-quads"})
+    assert r.status_code == 200
+    return "\n".join(sorted(line for line in r.text.splitlines()
+                            if "/graph/meta>" not in line))
+
+
+def test_invalid_update_is_refused_with_the_report_and_changes_nothing(client):
+    before = dump(client)
+    claim = "https://w3id.org/kgraph/id/claim/kursk-dprk-2025-id/gerasimov-ua-losses"
+    r = client.post("/sparql", data={"update": f"DELETE WHERE {{ GRAPH ?g {{ <{claim}> kg:claimant ?c }} }}"},
+                    headers=AUTH)
+    assert r.status_code == 422, r.text
+    report = r.json()
+    assert any(v["focusNode"] == claim and v["resultPath"].endswith("#claimant") for v in report["results"])
+    assert dump(client) == before
+    turtle = client.post("/sparql", data={"update": f"DELETE WHERE {{ GRAPH ?g {{ <{claim}> kg:claimant ?c }} }}"},
+                         headers={**AUTH, "Accept": "text/turtle"})
+    assert turtle.status_code == 422 and "ValidationReport" in turtle.text
+
+
+def test_writes_to_maintained_graphs_are_refused(client):
+    r = client.post("/update", content="CLEAR GRAPH <https://w3id.org/kgraph/graph/meta>",
+                    headers={"Content-Type": "application/sparql-update", **AUTH})
+    assert r.status_code == 403
+
+
+def test_malformed_update_is_400(client):
+    r = client.post("/update", content="INSERT DATA { <a> }",
+                    headers={"Content-Type": "application/sparql-update", **AUTH})
+    assert r.status_code == 400 and "update:1:" in r.text
+
+
+def test_using_graph_uri(client):
+    update = ('INSERT { GRAPH <http://example.org/g/copy> { ?s ?p ?o } } '
+              'WHERE { ?s <http://www.w3.org/2004/02/skos/core#altLabel> ?o . BIND(<http://www.w3.org/2004/02/skos/core#altLabel> AS ?p) '
+              'FILTER(?o = "Valeri Gerasimov"@en) }')
+    r = client.post("/update?using-graph-uri=https%3A%2F%2Fw3id.org%2Fkgraph%2Fgraph%2Fentities",
+                    content=update, headers={"Content-Type": "application/sparql-update", **AUTH})
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 1
+    with_own = client.post("/update?using-graph-uri=http%3A%2F%2Fexample.org%2Fg",
+                           content="WITH <http://example.org/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                           headers={"Content-Type": "application/sparql-update", **AUTH})
+    assert with_own.status_code == 400
+
+
+def test_oversized_body_is_413(client):
+    big = "#" + "x" * (17 * 1024 * 1024)
+    r = client.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 413
