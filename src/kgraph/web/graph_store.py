@@ -22,7 +22,9 @@ from kgraph.web.errors import HTTPError
 from kgraph.web.protocol import RDF_FORMATS, parse_params
 from kgraph.writes import WriteGate
 
-GRAPH_FORMATS = {k: v for k, v in RDF_FORMATS.items() if not v.supports_datasets}
+GRAPH_FORMATS = {k: v for k, v in RDF_FORMATS.items()
+                 if k in ("text/turtle", "application/n-triples", "application/rdf+xml",
+                          "application/ld+json", "text/plain")}
 DATASET_FORMATS = {"application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS}
 BODY_FORMATS = {
     "text/turtle": ox.RdfFormat.TURTLE,

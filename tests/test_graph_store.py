@@ -1,0 +1,120 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol, one case per method and status."""
+
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kgraph.loading import load_repository
+from kgraph.settings import REPOSITORY_ROOT, Settings
+from kgraph.store import open_store
+from kgraph.web.app import create_app
+
+AUTH = {"Authorization": "Bearer t0ken"}
+G = "http://example.org/graphs/notes"
+TTL = {"Content-Type": "text/turtle"}
+NOTE = '<http://example.org/n1> <http://www.w3.org/2000/01/rdf-schema#comment> "a note"@en .\n'
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    settings = Settings(store=tmp_path_factory.mktemp("gsp") / "store", write_token="bob:t0ken")
+    store = open_store(settings)
+    load_repository(store, REPOSITORY_ROOT)
+    with TestClient(create_app(settings, store)) as c:
+        yield c
+    store.close()
+
+
+def url(graph: str) -> str:
+    return f"/store?graph={quote(graph, safe='')}"
+
+
+def test_get_a_named_graph_in_each_format(client):
+    entities = "https://w3id.org/kgraph/graph/entities"
+    for accept, ctype in [("text/turtle", "text/turtle"), ("application/n-triples", "application/n-triples"),
+                          ("application/rdf+xml", "application/rdf+xml"), ("application/ld+json", "application/ld+json")]:
+        r = client.get(url(entities), headers={"Accept": accept})
+        assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
+        assert "valery-gerasimov" in r.text
+
+
+def test_head_has_no_body(client):
+    r = client.head(url("https://w3id.org/kgraph/graph/entities"))
+    assert r.status_code == 200 and r.content == b""
+
+
+def test_whole_dataset_as_trig_and_nquads(client):
+    trig = client.get("/store", headers={"Accept": "application/trig"})
+    nq = client.get("/store", headers={"Accept": "application/n-quads"})
+    assert trig.status_code == nq.status_code == 200
+    assert "graph/source/kursk-dprk-2025-id>" in nq.text
+
+
+def test_missing_graph_is_404(client):
+    assert client.get(url("http://example.org/none")).status_code == 404
+    assert client.delete(url("http://example.org/none"), headers=AUTH).status_code == 404
+
+
+def test_put_creates_then_replaces_then_delete(client):
+    assert client.put(url(G), content=NOTE, headers=TTL).status_code == 401
+    r = client.put(url(G), content=NOTE, headers={**TTL, **AUTH})
+    assert r.status_code == 201
+    r = client.put(url(G), content=NOTE.replace("a note", "another"), headers={**TTL, **AUTH})
+    assert r.status_code == 204
+    body = client.get(url(G), headers={"Accept": "application/n-triples"}).text
+    assert "another" in body and "a note" not in body
+    r = client.post(url(G), content=NOTE, headers={**TTL, **AUTH})
+    assert r.status_code == 204
+    assert client.get(url(G), headers={"Accept": "application/n-triples"}).text.count("\n") == 2
+    assert client.delete(url(G), headers=AUTH).status_code == 204
+    assert client.get(url(G)).status_code == 404
+
+
+def test_post_without_graph_creates_a_new_one(client):
+    r = client.post("/store", content=NOTE, headers={**TTL, **AUTH})
+    assert r.status_code == 201
+    location = r.headers["location"]
+    assert client.get(location, headers={"Accept": "text/turtle"}).status_code == 200
+
+
+def test_default_graph(client):
+    r = client.post("/store?default", content=NOTE, headers={**TTL, **AUTH})
+    assert r.status_code == 204
+    got = client.get("/store?default", headers={"Accept": "application/n-triples"})
+    assert "a note" in got.text
+
+
+def test_malformed_body_is_400_with_line(client):
+    r = client.put(url(G), content='<http://e/a> <http://e/b> "x" .\n<http://e/a> <http://e/b> .\n',
+                   headers={**TTL, **AUTH})
+    assert r.status_code == 400 and "request body:2:" in r.text
+
+
+def test_unsupported_body_type_is_415(client):
+    r = client.put(url(G), content=NOTE, headers={"Content-Type": "application/pdf", **AUTH})
+    assert r.status_code == 415
+
+
+def test_unacceptable_accept_is_406(client):
+    r = client.get(url("https://w3id.org/kgraph/graph/entities"), headers={"Accept": "image/png"})
+    assert r.status_code == 406
+
+
+def test_graph_and_default_together_is_400(client):
+    assert client.get(f"{url(G)}&default").status_code == 400
+
+
+def test_invalid_replacement_of_a_source_graph_is_422_and_changes_nothing(client):
+    source = "https://w3id.org/kgraph/graph/source/kursk-dprk-2025-id"
+    before = client.get(url(source), headers={"Accept": "application/n-triples"}).text
+    broken = "\n".join(line for line in before.splitlines() if "ontology#claimant>" not in line)
+    r = client.put(url(source), content=broken, headers={"Content-Type": "application/n-triples", **AUTH})
+    assert r.status_code == 422
+    after = client.get(url(source), headers={"Accept": "application/n-triples"}).text
+    assert sorted(after.splitlines()) == sorted(before.splitlines())
+
+
+def test_writing_the_write_log_is_403(client):
+    r = client.put(url("https://w3id.org/kgraph/graph/meta"), content=NOTE, headers={**TTL, **AUTH})
+    assert r.status_code == 403
