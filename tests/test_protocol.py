@@ -228,3 +228,24 @@ def test_oversized_body_is_413(client):
     big = "#" + "x" * (17 * 1024 * 1024)
     r = client.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 413
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://169.254.169.254/latest> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { BIND(<http://evil.example/> AS ?e) SERVICE ?e { ?s ?p ?o } }",
+    "select * where { service <http://evil.example/> { ?s ?p ?o } }",
+])
+def test_service_is_refused_unless_allow_listed(client, query):
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 403
+    assert "SERVICE" in r.text
+
+
+@pytest.mark.parametrize("query", [
+    'SELECT ?service WHERE { ?service ?p "SERVICE <http://evil.example/>" } LIMIT 1',
+    "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:SERVICE ?o } LIMIT 1",
+    "# SERVICE <http://evil.example/>\nASK {}",
+])
+def test_the_word_service_elsewhere_is_not_a_service_call(client, query):
+    assert client.get("/sparql", params={"query": query}).status_code == 200

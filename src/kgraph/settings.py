@@ -73,6 +73,15 @@ class Settings:
         default=4, metadata={"help": "queries evaluated at once; more get 503 + Retry-After"}
     )
 
+    service_allow_list: str = field(
+        default="",
+        metadata={"help": "IRI prefixes SERVICE may call, comma-separated; empty = SERVICE off"},
+    )
+
+    @property
+    def service_allow(self) -> list[str]:
+        return [p.strip() for p in self.service_allow_list.split(",") if p.strip()]
+
     @classmethod
     def describe(cls) -> list[Setting]:
         return [

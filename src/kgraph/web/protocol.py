@@ -180,6 +180,7 @@ def answer_query(op: Operation, request: Request, settings: Settings, store: Emb
         named_graphs = None
     else:
         default_graphs, named_graphs = None, None
+    check_service(op.query, settings.service_allow)
     compact_jsonld = rdf_media == "application/ld+json"
     stream = executor.execute(QueryRequest(
         query=op.query,
@@ -241,7 +242,7 @@ def _check_iri(iri: str) -> None:
 
 _TOKENS = re.compile(
     r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
-    r"""|(?P<comment>\#[^\n]*)|(?P<word>[A-Za-z_]+)|(?P<brace>[{}])""",
+    r"""|(?P<comment>\#[^\n]*)|(?P<var>[?$][A-Za-z0-9_]+)|(?P<word>[A-Za-z_]+)|(?P<brace>[{}])""",
     re.S,
 )
 
@@ -281,3 +282,27 @@ def has_dataset_clause(query: str) -> bool:
         elif depth == 0 and (m.group("word") or "").upper() == "FROM":
             return True
     return False
+
+
+def check_service(query: str, allowed: list[str]) -> None:
+    """Refuse SERVICE calls the server may not make: pyoxigraph would call any host itself, so
+    the query is read first. `SERVICE ?var` is always refused; `SERVICE <iri>` only when the
+    IRI starts with an allow-listed prefix (KGRAPH_SERVICE_ALLOW)."""
+    tokens = [m for m in _TOKENS.finditer(query) if not m.group("brace")]
+    for i, m in enumerate(tokens):
+        if m.group("word") is None or m.group("word").upper() != "SERVICE":
+            continue
+        start, end = m.span()
+        if (start and query[start - 1] in ":?$") or query[end:end + 1] == ":":
+            continue  # a prefixed name or a variable called SERVICE
+        rest = tokens[i + 1:i + 3]
+        if rest and rest[0].group("word") and rest[0].group("word").upper() == "SILENT":
+            rest = rest[1:]
+        target = rest[0] if rest else None
+        if target is None or target.group("iri") is None:
+            raise HTTPError(403, "SERVICE with a variable endpoint is not allowed on this server")
+        iri = target.group("iri")[1:-1]
+        if not any(iri.startswith(prefix) for prefix in allowed):
+            raise HTTPError(403, f"SERVICE <{iri}> is not allowed on this server (allowed: "
+                            f"{', '.join(allowed) or 'none'}; set KGRAPH_SERVICE_ALLOW)")
+
