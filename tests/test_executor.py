@@ -70,10 +70,12 @@ def test_refresh_makes_a_write_visible_and_collects_old_checkpoints(tmp_path):
         assert b"".join(ex.execute(ask)).strip() == b"true"
         for _ in range(3):
             ex.refresh()
-        assert len(list((tmp_path / "store.snapshots").iterdir())) <= 2
+        (root,) = tmp_path.glob("store.snapshots-*")
+        assert len(list(root.iterdir())) <= 2
     finally:
         ex.close()
         store.close()
+    assert not list(tmp_path.glob("store.snapshots-*")), "close removes the checkpoints"
 
 
 def test_in_process_executor_for_memory_stores(seed_store):

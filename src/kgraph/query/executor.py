@@ -206,9 +206,7 @@ class WorkerExecutor(QueryExecutor):
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
         self._busy = 0
-        self._root = Path(str(store.path) + ".snapshots")
-        shutil.rmtree(self._root, ignore_errors=True)
-        self._root.mkdir(parents=True)
+        self._root = _snapshot_root(Path(store.path))
         self._generation = itertools.count(1)
         self._current = ""
         self.refresh()
@@ -326,6 +324,27 @@ class WorkerExecutor(QueryExecutor):
         for worker in workers:
             worker.kill()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+_instances = itertools.count(1)
+
+
+def _snapshot_root(store_path: Path) -> Path:
+    """A checkpoint folder of this executor's own, beside the store (hard links need the same
+    file system); folders left by processes that no longer run are removed."""
+    import os
+
+    for old in store_path.parent.glob(store_path.name + ".snapshots-*"):
+        try:
+            pid = int(old.name.rsplit("-", 2)[-2])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except (ValueError, PermissionError):
+            pass
+    root = store_path.parent / f"{store_path.name}.snapshots-{os.getpid()}-{next(_instances)}"
+    root.mkdir(parents=True)
+    return root
 
 
 def executor_for(store: EmbeddedStore, max_concurrent: int) -> QueryExecutor:

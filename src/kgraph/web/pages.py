@@ -92,10 +92,12 @@ def select(
 ) -> list[Row]:
     """Rows of a SELECT query as dicts of bound variables (unbound ones are left out).
 
-    The result is consumed here, on the thread that made it (pyoxigraph requires it)."""
+    The default graph is the union of the data graphs whatever KGRAPH_UNION_DEFAULT_GRAPH says
+    (that setting is about users' queries), unless `default_graphs` names others ("" is the
+    store's own default graph). The result is consumed here, on the thread that made it
+    (pyoxigraph requires it)."""
     result = ctx.store.query(load_query(name), substitutions=substitutions,
-                             default_graphs=default_graphs,
-                             union_default_graph=ctx.settings.union_default_graph)
+                             default_graphs=default_graphs, union_default_graph=True)
     try:
         names = [v.value for v in result.variables]  # type: ignore[union-attr]
         rows = []
@@ -113,7 +115,7 @@ def select(
 
 def ask(ctx: WebContext, name: str, substitutions: Mapping[str, Any]) -> bool:
     result = ctx.store.query(load_query(name), substitutions=substitutions,
-                             union_default_graph=ctx.settings.union_default_graph)
+                             union_default_graph=True)
     try:
         return bool(result)
     finally:
@@ -122,7 +124,7 @@ def ask(ctx: WebContext, name: str, substitutions: Mapping[str, Any]) -> bool:
 
 def construct(ctx: WebContext, name: str, substitutions: Mapping[str, Any]) -> list[ox.Triple]:
     result = ctx.store.query(load_query(name), substitutions=substitutions,
-                             union_default_graph=ctx.settings.union_default_graph)
+                             union_default_graph=True)
     try:
         return list(result)  # type: ignore[arg-type]
     finally:

@@ -126,11 +126,11 @@ PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>kgraph · SPARQL query</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/static/vendor/yasgui/yasgui.min.css?v={yasgui}">
-<link rel="stylesheet" href="/static/ui.css?v={version}">
-<script src="/static/vendor/yasgui/yasgui.min.js?v={yasgui}" defer></script>
-<script src="/static/ui.js?v={version}" defer></script>
+<link rel="icon" href="{root}/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="{root}/static/vendor/yasgui/yasgui.min.css?v={yasgui}">
+<link rel="stylesheet" href="{root}/static/ui.css?v={version}">
+<script src="{root}/static/vendor/yasgui/yasgui.min.js?v={yasgui}" defer></script>
+<script src="{root}/static/ui.js?v={version}" defer></script>
 </head>
 <body>
 <header class="kg-header">
@@ -138,17 +138,17 @@ PAGE = """<!doctype html>
   <p>A provenance-first knowledge graph of conflict reporting: every statement is a claim, with
   who said it, in which source, relayed by whom, and the words it was read from.</p>
   <nav aria-label="Services">
-    <span>SPARQL endpoint: <a href="/sparql"><code>/sparql</code></a> (SPARQL 1.1 Protocol,
+    <span>SPARQL endpoint: <a href="{root}/sparql"><code>{root}/sparql</code></a> (SPARQL 1.1 Protocol,
     GET or POST; read-only)</span>
-    <span>Example queries: <a href="/{well_known}"><code>/{well_known}</code></a></span>
-    <span>HTTP API: <a href="/api"><code>/api</code></a> (OpenAPI)</span>
+    <span>Example queries: <a href="{root}/{well_known}"><code>{root}/{well_known}</code></a></span>
+    <span>HTTP API: <a href="{root}/api"><code>{root}/api</code></a> (OpenAPI)</span>
   </nav>
 </header>
 <main>
   <p id="kg-status" class="kg-status" role="status">Loading the query editor…</p>
-  <div id="yasgui" data-config="/ui/examples.json"></div>
+  <div id="yasgui" data-config="{root}/ui/examples.json"></div>
   <noscript><p class="kg-status">The query editor needs JavaScript. Without it, send queries to
-  <code>/sparql?query=…</code>; the examples are at <code>/{well_known}</code>.</p></noscript>
+  <code>{root}/sparql?query=…</code>; the examples are at <code>{root}/{well_known}</code>.</p></noscript>
 </main>
 <footer class="kg-footer">kgraph {version_text} · query editor: YASGUI {yasgui_text} (MIT),
 served from this server</footer>
@@ -163,12 +163,12 @@ def router(ctx: WebContext) -> APIRouter:
     examples = load_examples(ns)
     digest = examples_digest(examples)
     yasgui_version = (YASGUI_DIR / "VERSION").read_text(encoding="utf-8").strip()
-    page = PAGE.format(
-        version=html.escape(__version__, quote=True), version_text=html.escape(__version__),
-        yasgui=html.escape(yasgui_version, quote=True), yasgui_text=html.escape(yasgui_version),
-        well_known=WELL_KNOWN_PATH,
-    ).encode("utf-8")
-    ui_config = json.dumps({
+    page_fields = {
+        "version": html.escape(__version__, quote=True), "version_text": html.escape(__version__),
+        "yasgui": html.escape(yasgui_version, quote=True), "yasgui_text": html.escape(yasgui_version),
+        "well_known": WELL_KNOWN_PATH,
+    }
+    ui_config = {
         "version": __version__,
         "endpoint": "/sparql",
         # Stored tabs belong to one version of kgraph and of its examples; the page drops others.
@@ -180,11 +180,13 @@ def router(ctx: WebContext) -> APIRouter:
             ontology=ns.graph_iri(GRAPH_ONTOLOGY), vocabularies=ns.graph_iri(GRAPH_VOCABULARIES)
         ),
         "examples": [e.as_json() for e in examples],
-    }, ensure_ascii=False).encode("utf-8")
+    }
 
     @api.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
-    def index() -> Response:
-        return Response(page, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+    def index(request: Request) -> Response:
+        page = PAGE.format(root=html.escape(_root(request), quote=True), **page_fields)
+        return Response(page.encode("utf-8"), media_type="text/html; charset=utf-8",
+                        headers=PAGE_HEADERS)
 
     @api.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     def static(path: str) -> Response:
@@ -198,9 +200,10 @@ def router(ctx: WebContext) -> APIRouter:
         )
 
     @api.get("/ui/examples.json", include_in_schema=False)
-    def ui_examples() -> Response:
-        return Response(ui_config, media_type="application/json",
-                        headers={"Cache-Control": "no-cache"})
+    def ui_examples(request: Request) -> Response:
+        body = {**ui_config, "endpoint": _root(request) + "/sparql"}
+        return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                        media_type="application/json", headers={"Cache-Control": "no-cache"})
 
     def described(request: Request, chosen: list[Example]) -> Response:
         media = negotiate(request.headers.get("accept"), list(EXAMPLE_FORMATS))
@@ -232,6 +235,12 @@ def router(ctx: WebContext) -> APIRouter:
         return described(request, chosen)
 
     return api
+
+
+def _root(request: Request) -> str:
+    """The path the application is mounted at ('' at the server's root): the page's links and
+    the endpoint it queries are under it."""
+    return str(request.scope.get("root_path", "") or "").rstrip("/")
 
 
 def _static_file(path: str) -> Path | None:
