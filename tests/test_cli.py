@@ -89,3 +89,30 @@ def test_load_query_and_summary(tmp_path):
 def test_compile_and_fmt_checks_pass_on_the_shipped_data():
     assert kgraph("compile", "--check").returncode == 0
     assert kgraph("fmt", "--check").returncode == 0
+
+
+def test_dump_and_restore_round_trip_the_whole_dataset(tmp_path):
+    from kgraph.settings import Settings
+    from kgraph.store import canonical_digest, open_store
+
+    store_dir = tmp_path / "store"
+    assert kgraph("load", "--store", str(store_dir)).returncode == 0
+    s = open_store(Settings(store=store_dir))
+    before = canonical_digest(s.quads())
+    s.close()
+    for name in ("dump.nq", "dump.trig"):
+        dumped = kgraph("dump", str(tmp_path / name), "--store", str(store_dir))
+        assert dumped.returncode == 0, dumped.stderr
+        target = tmp_path / f"restored-{name}"
+        restored = kgraph("restore", str(tmp_path / name), "--store", str(target))
+        assert restored.returncode == 0, restored.stderr
+        s = open_store(Settings(store=target))
+        assert canonical_digest(s.quads()) == before
+        s.close()
+    bad = tmp_path / "bad.nq"
+    bad.write_text("<http://e/a> <http://e/b> .\n")
+    refused = kgraph("restore", str(bad), "--store", str(tmp_path / "restored-dump.nq"))
+    assert refused.returncode == 2 and "bad.nq:1:" in refused.stderr
+    s = open_store(Settings(store=tmp_path / "restored-dump.nq"))
+    assert canonical_digest(s.quads()) == before, "a failed restore leaves the store as it was"
+    s.close()

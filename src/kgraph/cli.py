@@ -297,6 +297,61 @@ def print_summary(s) -> None:  # type: ignore[no-untyped-def]
         )
 
 
+# -- dump / restore --------------------------------------------------------------------------
+
+@app.command()
+def dump(
+    output: Annotated[Path, typer.Argument(help="file to write (.nq or .trig)")],
+    store: StoreOpt = None,
+) -> None:
+    """Write the whole dataset, every graph, to an N-Quads or TriG file."""
+    settings = _settings(store=store)
+    fmt = ox.RdfFormat.TRIG if output.suffix == ".trig" else ox.RdfFormat.N_QUADS
+    s = _store(settings)
+    tmp = output.with_name(output.name + ".partial")
+    with tmp.open("wb") as f:
+        s.dump(f, fmt)
+    tmp.replace(output)  # a dump is complete or absent
+    out.print(f"dumped {s.count()} quads to {output}")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="an N-Quads or TriG dump")],
+    store: StoreOpt = None,
+) -> None:
+    """Replace the store with a dump. The dump is loaded into a new store beside the old one,
+    which is swapped in only when the load is complete."""
+    import shutil
+
+    from kgraph.loading import parse_error
+
+    settings = _settings(store=store)
+    fmt = ox.RdfFormat.TRIG if source.suffix == ".trig" else ox.RdfFormat.N_QUADS
+    target = Path(settings.store)
+    fresh = target.with_name(target.name + ".restoring")
+    shutil.rmtree(fresh, ignore_errors=True)
+    from kgraph.store.embedded import EmbeddedStore
+    from kgraph.namespaces import Namespaces
+
+    new = EmbeddedStore(fresh, Namespaces(settings.base_iri))
+    try:
+        new.bulk_extend(ox.parse(path=str(source), format=fmt))
+    except SyntaxError as exc:
+        new.close()
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise parse_error(exc, str(source)) from None
+    count = new.count()
+    new.close()
+    old = target.with_name(target.name + ".replaced")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    out.print(f"restored {count} quads into {target}")
+
+
 # -- serve -----------------------------------------------------------------------------------
 
 @app.command()
