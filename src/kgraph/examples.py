@@ -55,7 +55,8 @@ FORMS: dict[str, tuple[str | None, str]] = {
     "select": (SH + "SPARQLSelectExecutable", SH + "select"),
     "ask": (SH + "SPARQLAskExecutable", SH + "ask"),
     "construct": (SH + "SPARQLConstructExecutable", SH + "construct"),
-    "describe": (None, SH + "describe"),  # SHACL defines no describe executable; SIB uses sh:describe
+    # SHACL defines no describe executable; SIB uses sh:describe
+    "describe": (None, SH + "describe"),
 }
 
 _FILE_NAME = re.compile(r"^(?P<number>\d{3})-[a-z0-9]+(?:-[a-z0-9]+)*\.rq$")

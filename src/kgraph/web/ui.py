@@ -1,6 +1,6 @@
 """The query page and the self-description of the examples.
 
-    GET /                            the query page: YASGUI, served from the package, bound to /sparql
+    GET /                            the query page: YASGUI from the package, bound to /sparql
     GET /static/{path}               the page's script and style, and the vendored YASGUI build
     GET /ui/examples.json            what the page loads: the examples (one tab each), the
                                      endpoint, the prefixes and the query for completions
@@ -11,7 +11,8 @@
 The page loads nothing from anywhere but this server: YASGUI is vendored under static/vendor/
 (see scripts/vendor_yasgui.sh), its outside endpoints (DBpedia, Wikidata) and its Linked Open
 Vocabularies completers are replaced by this endpoint and by completions of kgraph's own classes
-and properties, and the Content-Security-Policy allows 'self' only.
+and properties, and the Content-Security-Policy allows 'self' only (and, by hash, the few
+inline styles YASGUI writes).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from kgraph import __version__
 from kgraph.examples import (
@@ -138,8 +139,8 @@ PAGE = """<!doctype html>
   <p>A provenance-first knowledge graph of conflict reporting: every statement is a claim, with
   who said it, in which source, relayed by whom, and the words it was read from.</p>
   <nav aria-label="Services">
-    <span>SPARQL endpoint: <a href="{root}/sparql"><code>{root}/sparql</code></a> (SPARQL 1.1 Protocol,
-    GET or POST; read-only)</span>
+    <span>SPARQL endpoint: <a href="{root}/sparql"><code>{root}/sparql</code></a>
+    (SPARQL 1.1 Protocol, GET or POST)</span>
     <span>Example queries: <a href="{root}/{well_known}"><code>{root}/{well_known}</code></a></span>
     <span>HTTP API: <a href="{root}/api"><code>{root}/api</code></a> (OpenAPI)</span>
   </nav>
@@ -148,7 +149,8 @@ PAGE = """<!doctype html>
   <p id="kg-status" class="kg-status" role="status">Loading the query editor…</p>
   <div id="yasgui" data-config="{root}/ui/examples.json"></div>
   <noscript><p class="kg-status">The query editor needs JavaScript. Without it, send queries to
-  <code>{root}/sparql?query=…</code>; the examples are at <code>{root}/{well_known}</code>.</p></noscript>
+  <code>{root}/sparql?query=…</code>; the examples are at
+  <code>{root}/{well_known}</code>.</p></noscript>
 </main>
 <footer class="kg-footer">kgraph {version_text} · query editor: YASGUI {yasgui_text} (MIT),
 served from this server</footer>
@@ -165,7 +167,8 @@ def router(ctx: WebContext) -> APIRouter:
     yasgui_version = (YASGUI_DIR / "VERSION").read_text(encoding="utf-8").strip()
     page_fields = {
         "version": html.escape(__version__, quote=True), "version_text": html.escape(__version__),
-        "yasgui": html.escape(yasgui_version, quote=True), "yasgui_text": html.escape(yasgui_version),
+        "yasgui": html.escape(yasgui_version, quote=True),
+        "yasgui_text": html.escape(yasgui_version),
         "well_known": WELL_KNOWN_PATH,
     }
     ui_config = {
@@ -182,7 +185,8 @@ def router(ctx: WebContext) -> APIRouter:
         "examples": [e.as_json() for e in examples],
     }
 
-    @api.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
+    @api.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse,
+                   include_in_schema=False)
     def index(request: Request) -> Response:
         page = PAGE.format(root=html.escape(_root(request), quote=True), **page_fields)
         return Response(page.encode("utf-8"), media_type="text/html; charset=utf-8",
