@@ -22,8 +22,10 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def server(disk_seed):
     settings, store = disk_seed
-    with LiveServer(create_app(settings, store)) as live:
+    app = create_app(settings, store)
+    with LiveServer(app) as live:
         yield live
+    app.state.executor.close()
 
 
 def test_sparqlwrapper_select_get_and_post(server):
@@ -77,3 +79,4 @@ def test_an_allow_listed_service_is_called(server, disk_seed):
         assert {b["p"]["value"] for b in r.json()["results"]["bindings"]} == EXPECTED
         refused = httpx.get(f"{second.url}/sparql", params={"query": q.replace(server.url, "http://127.0.0.2:9")})
         assert refused.status_code == 403
+    federating.state.executor.close()

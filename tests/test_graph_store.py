@@ -21,8 +21,10 @@ def client(tmp_path_factory):
     settings = Settings(store=tmp_path_factory.mktemp("gsp") / "store", write_token="bob:t0ken")
     store = open_store(settings)
     load_repository(store, REPOSITORY_ROOT)
-    with TestClient(create_app(settings, store)) as c:
+    app = create_app(settings, store)
+    with TestClient(app) as c:
         yield c
+    app.state.executor.close()
     store.close()
 
 

@@ -24,6 +24,7 @@ def server(disk_seed):
     app = create_app(settings, store)
     with LiveServer(app) as live:
         yield live
+    app.state.executor.close()
 
 
 def test_runaway_query_is_stopped_within_its_timeout_while_others_are_served(server):

@@ -23,8 +23,10 @@ def client(tmp_path_factory):
                         write_token=f"alice:{TOKEN}")
     store = open_store(settings)
     load_repository(store, REPOSITORY_ROOT)
-    with TestClient(create_app(settings, store)) as c:
+    app = create_app(settings, store)
+    with TestClient(app) as c:
         yield c
+    app.state.executor.close()
     store.close()
 
 
@@ -157,9 +159,11 @@ def test_update_without_token_is_401_and_with_wrong_token_401(client):
 def test_read_only_server_refuses_writes_with_403(tmp_path):
     settings = Settings(store=tmp_path / "store")
     store = open_store(settings)
-    with TestClient(create_app(settings, store)) as c:
+    app = create_app(settings, store)
+    with TestClient(app) as c:
         r = c.post("/update", content="CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
         assert r.status_code == 403
+    app.state.executor.close()
     store.close()
 
 

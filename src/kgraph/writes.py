@@ -36,6 +36,7 @@ from kgraph.namespaces import (
     GRAPH_TRUTHY,
     GRAPH_VOCABULARIES,
 )
+from kgraph.sparql_text import check_nesting
 from kgraph.store.base import query_error
 from kgraph.store.embedded import EmbeddedStore
 from kgraph.validation import ValidationReport, _term, validate_graphs
@@ -75,6 +76,7 @@ class WriteGate:
 
     # operations --------------------------------------------------------------------------------
     def update(self, text: str, *, agent: str) -> WriteResult:
+        check_nesting(text, "update")
         return self._write(text, agent, "SPARQL update")
 
     def put_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str) -> tuple[bool, WriteResult]:

@@ -222,6 +222,8 @@ class WorkerExecutor(QueryExecutor):
     def _collect(self) -> None:
         # a worker keeps the checkpoint of its last job open until its next job
         held = {w.snapshot for w in self._workers}
+        if not self._root.is_dir():
+            return
         for path in self._root.iterdir():
             if str(path) != self._current and str(path) not in held:
                 shutil.rmtree(path, ignore_errors=True)

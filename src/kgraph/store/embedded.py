@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from kgraph.errors import StoreError
 from kgraph.namespaces import DATA_GRAPHS, GRAPH_SOURCE_PREFIX, GRAPH_STAGING_PREFIX, Namespaces
+from kgraph.sparql_text import check_nesting
 from kgraph.store.base import QueryResult, Term, query_error
 
 
@@ -57,6 +58,7 @@ class EmbeddedStore:
         named_graphs: Sequence[str] | None = None,
         substitutions: Mapping[str, Term] | None = None,
     ) -> QueryResult:
+        check_nesting(query)
         kwargs: dict[str, object] = {"prefixes": self.namespaces.prefixes}
         if default_graphs:
             kwargs["default_graph"] = [_graph_term(g) for g in default_graphs]
@@ -90,6 +92,7 @@ class EmbeddedStore:
 
     # -- writing ---------------------------------------------------------------------------
     def update(self, update: str) -> None:
+        check_nesting(update, "update")
         try:
             self._store.update(update, prefixes=self.namespaces.prefixes)
         except SyntaxError as exc:

@@ -23,11 +23,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from kgraph import __version__
 from kgraph.errors import KgraphError
 from kgraph.query import QueryExecutor, executor_for
 from kgraph.settings import Settings
 from kgraph.store.embedded import EmbeddedStore
-from kgraph.web import graph_store, protocol
+from kgraph.web import graph_store, openapi, protocol
 from kgraph.web.auth import AuthError, Token, authorise, parse_tokens
 from kgraph.web.context import WebContext
 from kgraph.web.errors import HTTPError, render
@@ -52,7 +53,9 @@ def create_app(
     app = FastAPI(
         title="kgraph",
         summary="A provenance-first knowledge graph of conflict reporting, served over SPARQL.",
-        docs_url="/api",
+        # The OpenAPI description only: the interactive docs page would load scripts from a CDN.
+        openapi_url="/api",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings, app.state.store, app.state.executor, app.state.gate = (
@@ -70,7 +73,6 @@ def create_app(
     app.add_exception_handler(KgraphError, render)
     app.add_exception_handler(HTTPError, render)
     app.add_exception_handler(Exception, render)
-    app.router.on_shutdown.append(executor.close)
 
     async def body_of(request: Request) -> bytes:
         declared = request.headers.get("content-length")
@@ -105,8 +107,7 @@ def create_app(
             return protocol.answer_query(op, request, settings, store, executor)
         agent = writer(request)
         assert op.update is not None
-        text = protocol.with_using(op.update, op.params.get("using-graph-uri", []),
-                                   op.params.get("using-named-graph-uri", []))
+        text = protocol.using(op, op.update)
         result = gate.update(text, agent=agent)
         return JSONResponse({"activity": result.activity, "added": result.added,
                              "removed": result.removed, "graphs": result.graphs})
@@ -119,23 +120,27 @@ def create_app(
         return await run_in_threadpool(run, request, op)
 
     # -- the route table ----------------------------------------------------------------------
-    @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL query and update")
+    @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL query and update",
+                   openapi_extra=openapi.SPARQL)
     async def sparql_endpoint(request: Request) -> Response:
         return await sparql(request, queries=True, updates=True)
 
-    @app.api_route("/query", methods=["GET", "HEAD", "POST"], summary="SPARQL query")
+    @app.api_route("/query", methods=["GET", "HEAD", "POST"], summary="SPARQL query",
+                   openapi_extra=openapi.QUERY)
     async def query_endpoint(request: Request) -> Response:
         return await sparql(request, queries=True, updates=False)
 
-    @app.post("/update", summary="SPARQL update")
+    @app.post("/update", summary="SPARQL update", openapi_extra=openapi.UPDATE)
     async def update_endpoint(request: Request) -> Response:
         return await sparql(request, queries=False, updates=True)
 
-    @app.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store: read a graph or the dataset")
+    @app.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store: read a graph or the dataset",
+                   openapi_extra=openapi.STORE_READ)
     def store_read(request: Request) -> Response:
         return graph_store.read(request, store)
 
-    @app.api_route("/store", methods=["PUT", "POST", "DELETE"], summary="Graph Store: write a graph")
+    @app.api_route("/store", methods=["PUT", "POST", "DELETE"], summary="Graph Store: write a graph",
+                   openapi_extra=openapi.STORE_WRITE)
     async def store_write(request: Request) -> Response:
         body = b"" if request.method == "DELETE" else await body_of(request)
         agent = writer(request)
@@ -145,6 +150,26 @@ def create_app(
     def health() -> JSONResponse:
         return JSONResponse({"status": "ok", "graphs": len(store.graphs()),
                              "quads": store.count()})
+
+    def openapi_schema() -> dict[str, object]:
+        """FastAPI names every method of a multi-method route alike; name them per method."""
+        if app.openapi_schema is None:
+            import warnings
+
+            from fastapi.openapi.utils import get_openapi
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                schema = get_openapi(title=app.title, version=__version__, summary=app.summary,
+                                     routes=app.routes)
+            for path, item in schema.get("paths", {}).items():
+                for method, operation in item.items():
+                    slug = path.strip("/").replace("/", "_").replace(".", "").replace("{", "").replace("}", "")
+                    operation["operationId"] = f"{method}_{slug or 'root'}"
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi_schema  # type: ignore[method-assign]
 
     ctx = WebContext(settings, store)
     for name in FEATURES:

@@ -20,6 +20,7 @@ from starlette.responses import Response, StreamingResponse
 
 from kgraph.errors import KgraphError
 from kgraph.query import QueryExecutor, QueryStream
+from kgraph.sparql_text import check_nesting, has_dataset_clause, service_endpoints, with_using
 from kgraph.query import Request as QueryRequest
 from kgraph.settings import Settings
 from kgraph.store.embedded import EmbeddedStore
@@ -180,6 +181,7 @@ def answer_query(op: Operation, request: Request, settings: Settings, store: Emb
         named_graphs = None
     else:
         default_graphs, named_graphs = None, None
+    check_nesting(op.query)
     check_service(op.query, settings.service_allow)
     compact_jsonld = rdf_media == "application/ld+json"
     stream = executor.execute(QueryRequest(
@@ -238,71 +240,23 @@ def _check_iri(iri: str) -> None:
         raise HTTPError(400, f"not an absolute IRI: {iri!r}")
 
 
-# -- updates -----------------------------------------------------------------------------------
-
-_TOKENS = re.compile(
-    r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
-    r"""|(?P<comment>\#[^\n]*)|(?P<var>[?$][A-Za-z0-9_]+)|(?P<word>[A-Za-z_]+)|(?P<brace>[{}])""",
-    re.S,
-)
-
-
-def with_using(update: str, using: list[str], using_named: list[str]) -> str:
-    """Apply the protocol's using-graph-uri / using-named-graph-uri: a USING (NAMED) clause
-    before each WHERE of the update. An update that already has USING or WITH is refused, as
-    the protocol requires."""
-    if not using and not using_named:
-        return update
-    for iri in (*using, *using_named):
-        _check_iri(iri)
-    clause = " ".join([*(f"USING <{g}>" for g in using), *(f"USING NAMED <{g}>" for g in using_named)])
-    out, last, depth = [], 0, 0
-    for m in _TOKENS.finditer(update):
-        if m.group("brace"):
-            depth += 1 if m.group("brace") == "{" else -1
-        word = (m.group("word") or "").upper()
-        if depth == 0 and word in ("USING", "WITH"):
-            raise HTTPError(400, "The update has its own USING or WITH clause; it cannot also "
-                            "be given using-graph-uri or using-named-graph-uri")
-        if depth == 0 and word == "WHERE":
-            out.append(update[last:m.start()])
-            out.append(clause + " ")
-            last = m.start()
-    out.append(update[last:])
-    return "".join(out)
-
-
-def has_dataset_clause(query: str) -> bool:
-    """Whether the query names its own dataset (FROM / FROM NAMED), which then wins over the
-    server's union default graph."""
-    depth = 0
-    for m in _TOKENS.finditer(query):
-        if m.group("brace"):
-            depth += 1 if m.group("brace") == "{" else -1
-        elif depth == 0 and (m.group("word") or "").upper() == "FROM":
-            return True
-    return False
-
+# -- text-level checks -------------------------------------------------------------------------
 
 def check_service(query: str, allowed: list[str]) -> None:
     """Refuse SERVICE calls the server may not make: pyoxigraph would call any host itself, so
     the query is read first. `SERVICE ?var` is always refused; `SERVICE <iri>` only when the
-    IRI starts with an allow-listed prefix (KGRAPH_SERVICE_ALLOW)."""
-    tokens = [m for m in _TOKENS.finditer(query) if not m.group("brace")]
-    for i, m in enumerate(tokens):
-        if m.group("word") is None or m.group("word").upper() != "SERVICE":
-            continue
-        start, end = m.span()
-        if (start and query[start - 1] in ":?$") or query[end:end + 1] == ":":
-            continue  # a prefixed name or a variable called SERVICE
-        rest = tokens[i + 1:i + 3]
-        if rest and rest[0].group("word") and rest[0].group("word").upper() == "SILENT":
-            rest = rest[1:]
-        target = rest[0] if rest else None
-        if target is None or target.group("iri") is None:
+    IRI starts with an allow-listed prefix (KGRAPH_SERVICE_ALLOW_LIST)."""
+    for iri in service_endpoints(query):
+        if iri is None:
             raise HTTPError(403, "SERVICE with a variable endpoint is not allowed on this server")
-        iri = target.group("iri")[1:-1]
         if not any(iri.startswith(prefix) for prefix in allowed):
             raise HTTPError(403, f"SERVICE <{iri}> is not allowed on this server (allowed: "
-                            f"{', '.join(allowed) or 'none'}; set KGRAPH_SERVICE_ALLOW)")
+                            f"{', '.join(allowed) or 'none'}; set KGRAPH_SERVICE_ALLOW_LIST)")
 
+
+def using(op: Operation, update: str) -> str:
+    graphs = op.params.get("using-graph-uri", [])
+    named = op.params.get("using-named-graph-uri", [])
+    for iri in (*graphs, *named):
+        _check_iri(iri)
+    return with_using(update, graphs, named)

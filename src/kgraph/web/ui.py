@@ -142,7 +142,7 @@ PAGE = """<!doctype html>
     <span>SPARQL endpoint: <a href="{root}/sparql"><code>{root}/sparql</code></a>
     (SPARQL 1.1 Protocol, GET or POST)</span>
     <span>Example queries: <a href="{root}/{well_known}"><code>{root}/{well_known}</code></a></span>
-    <span>HTTP API: <a href="{root}/api"><code>{root}/api</code></a> (OpenAPI)</span>
+    <span>HTTP API: <a href="{root}/api"><code>{root}/api</code></a> (OpenAPI description)</span>
   </nav>
 </header>
 <main>

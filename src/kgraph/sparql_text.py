@@ -1,0 +1,91 @@
+"""Reading SPARQL text without parsing it: the checks that must happen before pyoxigraph sees
+a query or an update (nesting depth, SERVICE endpoints, FROM clauses, USING injection).
+
+A small tokenizer skips IRIs, strings and comments, so a keyword inside them does not count.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kgraph.errors import Location, QueryError
+
+_TOKENS = re.compile(
+    r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
+    r"""|(?P<comment>\#[^\n]*)|(?P<var>[?$][A-Za-z0-9_]+)|(?P<word>[A-Za-z_]+)"""
+    r"""|(?P<open>[{(\[])|(?P<close>[})\]])""",
+    re.S,
+)
+
+#: Deeper nesting than this is refused before parsing: pyoxigraph's recursive parser would
+#: exhaust its stack (and take its process with it) long before any real query gets there.
+MAX_NESTING = 128
+
+
+def check_nesting(text: str, what: str = "query") -> None:
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        if m.group("open"):
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, m.start()) + 1
+                raise QueryError(f"the {what} nests brackets more than {MAX_NESTING} deep; "
+                                 "simplify it", Location(line, None, what))
+        elif m.group("close"):
+            depth -= 1
+
+
+def _top_level_words(text: str):  # type: ignore[no-untyped-def]
+    """(match, word in upper case) for keywords outside any brace."""
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        if m.group("open") == "{":
+            depth += 1
+        elif m.group("close") == "}":
+            depth -= 1
+        elif depth == 0 and m.group("word"):
+            yield m, m.group("word").upper()
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether the query names its own dataset (FROM / FROM NAMED)."""
+    return any(word == "FROM" for _, word in _top_level_words(query))
+
+
+def service_endpoints(query: str) -> list[str | None]:
+    """The endpoint of every SERVICE in the query; None for `SERVICE ?variable`."""
+    tokens = [m for m in _TOKENS.finditer(query) if m.group("open") is None and m.group("close") is None]
+    found: list[str | None] = []
+    for i, m in enumerate(tokens):
+        word = m.group("word")
+        if word is None or word.upper() != "SERVICE":
+            continue
+        start, end = m.span()
+        if (start and query[start - 1] in ":") or query[end:end + 1] == ":":
+            continue  # part of a prefixed name
+        rest = tokens[i + 1:i + 3]
+        if rest and rest[0].group("word") and rest[0].group("word").upper() == "SILENT":
+            rest = rest[1:]
+        target = rest[0] if rest else None
+        found.append(target.group("iri")[1:-1] if target is not None and target.group("iri") else None)
+    return found
+
+
+def with_using(update: str, using: list[str], using_named: list[str]) -> str:
+    """Apply the protocol's using-graph-uri / using-named-graph-uri: a USING (NAMED) clause
+    before each top-level WHERE of the update. An update with its own USING or WITH is refused,
+    as the protocol requires."""
+    if not using and not using_named:
+        return update
+    clause = " ".join([*(f"USING <{g}>" for g in using), *(f"USING NAMED <{g}>" for g in using_named)])
+    out, last = [], 0
+    for m, word in _top_level_words(update):
+        if word in ("USING", "WITH"):
+            raise QueryError("the update has its own USING or WITH clause; it cannot also be "
+                             "given using-graph-uri or using-named-graph-uri")
+        if word == "WHERE":
+            out.append(update[last:m.start()])
+            out.append(clause + " ")
+            last = m.start()
+    out.append(update[last:])
+    return "".join(out)
