@@ -116,3 +116,15 @@ def test_dump_and_restore_round_trip_the_whole_dataset(tmp_path):
     s = open_store(Settings(store=tmp_path / "restored-dump.nq"))
     assert canonical_digest(s.quads()) == before, "a failed restore leaves the store as it was"
     s.close()
+
+
+def test_serve_help_lists_every_setting_with_its_default():
+    from kgraph.settings import Settings
+
+    result = kgraph("serve", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for s in Settings.describe():
+        if s.name != "repository":
+            assert s.env in text, s.env
+    assert "KGRAPH_PORT=7878" in text

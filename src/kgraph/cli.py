@@ -354,19 +354,40 @@ def restore(
 
 # -- serve -----------------------------------------------------------------------------------
 
-@app.command()
+def _settings_epilog() -> str:
+    defaults = Settings()
+    rows = [f"{s.env}={getattr(defaults, s.name)!s}  {s.help}" for s in Settings.describe()
+            if s.name != "repository"]
+    return "Every setting, with its environment variable and default:\n\n" + "\n\n".join(rows)
+
+
+@app.command(epilog=_settings_epilog())
 def serve(
     store: StoreOpt = None,
     host: Annotated[Optional[str], typer.Option(help="address to bind [KGRAPH_HOST] (default 127.0.0.1)")] = None,
     port: Annotated[Optional[int], typer.Option(help="port [KGRAPH_PORT] (default 7878)")] = None,
     repository: RepoOpt = None,
+    base_iri: Annotated[Optional[str], typer.Option(help="persistent base IRI [KGRAPH_BASE_IRI]")] = None,
+    union_default_graph: Annotated[Optional[bool], typer.Option("--union-default-graph/--no-union-default-graph", help="default graph = union of the data graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = None,
+    validate_writes: Annotated[Optional[bool], typer.Option("--validate-writes/--no-validate-writes", help="validate writes against the shapes [KGRAPH_VALIDATE_WRITES]")] = None,
+    write_token: Annotated[Optional[str], typer.Option(help="name:secret write tokens, comma-separated [KGRAPH_WRITE_TOKEN]")] = None,
+    query_timeout: Annotated[Optional[float], typer.Option(help="seconds a query may run [KGRAPH_QUERY_TIMEOUT]")] = None,
+    max_result_bytes: Annotated[Optional[int], typer.Option(help="largest query result [KGRAPH_MAX_RESULT_BYTES]")] = None,
+    max_body_bytes: Annotated[Optional[int], typer.Option(help="largest request body [KGRAPH_MAX_BODY_BYTES]")] = None,
+    max_concurrent_queries: Annotated[Optional[int], typer.Option(help="queries at once; more get 503 [KGRAPH_MAX_CONCURRENT_QUERIES]")] = None,
+    service_allow_list: Annotated[Optional[str], typer.Option(help="IRI prefixes SERVICE may call [KGRAPH_SERVICE_ALLOW_LIST]")] = None,
 ) -> None:
     """Fill an empty store with the shipped ontology, shapes and data; validate; print a summary;
-    serve SPARQL."""
+    serve SPARQL, the query UI and the linked-data pages."""
     from kgraph.loading import derive_truthy, load_repository
     from kgraph.validation import validate_store
 
-    settings = _settings(store=store, host=host, port=port, repository=repository)
+    settings = _settings(
+        store=store, host=host, port=port, repository=repository, base_iri=base_iri,
+        union_default_graph=union_default_graph, validate_writes=validate_writes,
+        write_token=write_token, query_timeout=query_timeout, max_result_bytes=max_result_bytes,
+        max_body_bytes=max_body_bytes, max_concurrent_queries=max_concurrent_queries,
+        service_allow_list=service_allow_list)
     s = _store(settings)
     if not s.graphs():
         report = load_repository(s, settings.repository)
