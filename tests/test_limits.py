@@ -20,7 +20,7 @@ CHEAP = "SELECT ?s WHERE { ?s a kg:Person }"
 def server(disk_seed):
     settings, store = disk_seed
     settings = settings.with_(query_timeout=30.0, max_concurrent_queries=3,
-                              max_result_bytes=200_000)
+                              max_result_bytes=200_000, queue_wait=0.5)
     app = create_app(settings, store)
     with LiveServer(app) as live:
         yield live

@@ -73,6 +73,10 @@ class Settings:
         default=4, metadata={"help": "queries evaluated at once; more get 503 + Retry-After"}
     )
 
+    queue_wait: float = field(
+        default=2.0,
+        metadata={"help": "seconds a query waits for a free slot before 503 + Retry-After"},
+    )
     service_allow_list: str = field(
         default="",
         metadata={"help": "IRI prefixes SERVICE may call, comma-separated; empty = SERVICE off"},

@@ -196,13 +196,15 @@ class _Worker:
 class WorkerExecutor(QueryExecutor):
     """A pool of up to `max_concurrent` worker processes over checkpoints of an on-disk store."""
 
-    def __init__(self, store: EmbeddedStore, max_concurrent: int = 4) -> None:
+    def __init__(self, store: EmbeddedStore, max_concurrent: int = 4, queue_wait: float = 2.0) -> None:
         if store.path is None:
             raise ValueError("worker processes need an on-disk store")
         self.store = store
         self.max_concurrent = max_concurrent
+        self.queue_wait = queue_wait
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
+        self._slot_freed = threading.Condition(self._lock)
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
         self._busy = 0
@@ -230,14 +232,14 @@ class WorkerExecutor(QueryExecutor):
 
     # workers -----------------------------------------------------------------------------------
     def _acquire(self) -> _Worker:
+        """A worker for one query: an idle one, a new one while under the bound, or, after
+        waiting `queue_wait` seconds for a slot to free, a 503 with Retry-After."""
         with self._lock:
-            if self._idle:
-                worker = self._idle.pop()
-            elif self._busy < self.max_concurrent:
-                worker = None
-            else:
-                raise QueryLimit(503, f"all {self.max_concurrent} query slots are busy; retry "
-                                 "shortly", retry_after=1)
+            if not self._slot_freed.wait_for(lambda: self._busy < self.max_concurrent,
+                                             timeout=self.queue_wait):
+                raise QueryLimit(503, f"all {self.max_concurrent} query slots stayed busy for "
+                                 f"{self.queue_wait:g} s; retry shortly", retry_after=1)
+            worker = self._idle.pop() if self._idle else None
             self._busy += 1
         if worker is None:
             worker = _Worker(self._context)
@@ -254,6 +256,7 @@ class WorkerExecutor(QueryExecutor):
                 worker.kill()
                 self._workers.discard(worker)
             self._collect()
+            self._slot_freed.notify()
 
     def execute(self, request: Request) -> QueryStream:
         worker = self._acquire()
@@ -349,10 +352,10 @@ def _snapshot_root(store_path: Path) -> Path:
     return root
 
 
-def executor_for(store: EmbeddedStore, max_concurrent: int) -> QueryExecutor:
+def executor_for(store: EmbeddedStore, max_concurrent: int, queue_wait: float = 2.0) -> QueryExecutor:
     if store.path is None:
         return InProcessExecutor(store, max_concurrent)
-    return WorkerExecutor(store, max_concurrent)
+    return WorkerExecutor(store, max_concurrent, queue_wait)
 
 
 __all__ = [
