@@ -86,3 +86,43 @@ def test_in_process_executor_for_memory_stores(seed_store):
     with pytest.raises(QueryFailed) as info:
         ex.execute(Request("CONSTRUCT WHERE { ?s a kg:Person }", results_format=CSV))
     assert info.value.http_status == 406
+
+
+def test_refreshing_while_queries_run_never_loses_a_checkpoint(tmp_path):
+    """Regression: a checkpoint being made must never be collected as stale."""
+    import threading
+
+    from kgraph.settings import Settings
+    from kgraph.store import open_store
+
+    from kgraph.loading import load_repository
+    from kgraph.settings import REPOSITORY_ROOT
+
+    store = open_store(Settings(store=tmp_path / "store"))
+    load_repository(store, REPOSITORY_ROOT)
+    ex = WorkerExecutor(store, max_concurrent=3)
+    failures = []
+    done = threading.Event()
+
+    def ask():
+        while not done.is_set():
+            try:
+                b"".join(ex.execute(Request("ASK { ?s ?p ?o }", results_format=CSV)))
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(repr(exc))
+                done.set()
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(150):
+        if done.is_set():
+            break
+        store.update(f"INSERT DATA {{ <http://e/a> <http://e/b> {i} }}")
+        ex.refresh()
+    done.set()
+    for t in threads:
+        t.join()
+    ex.close()
+    store.close()
+    assert failures == []

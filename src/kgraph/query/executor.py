@@ -215,9 +215,9 @@ class WorkerExecutor(QueryExecutor):
 
     # checkpoints -------------------------------------------------------------------------------
     def refresh(self) -> None:
-        target = self._root / f"gen-{next(self._generation)}"
-        self.store.checkpoint(target)
-        with self._lock:
+        with self._lock:  # so that _collect never sees a checkpoint half made
+            target = self._root / f"gen-{next(self._generation)}"
+            self.store.checkpoint(target)
             self._current = str(target)
             self._collect()
 
