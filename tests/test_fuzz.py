@@ -15,7 +15,7 @@ from kgraph.settings import REPOSITORY_ROOT, Settings
 from kgraph.store import canonical_digest, open_store
 from kgraph.web.app import create_app
 
-EXAMPLES = int(os.environ.get("KGRAPH_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("KGRAPH_FUZZ_EXAMPLES", "100"))
 LIMITS = {413, 429, 503, 504}
 STATUSES = Counter()
 

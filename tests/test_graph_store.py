@@ -120,3 +120,15 @@ def test_invalid_replacement_of_a_source_graph_is_422_and_changes_nothing(client
 def test_writing_the_write_log_is_403(client):
     r = client.put(url("https://w3id.org/kgraph/graph/meta"), content=NOTE, headers={**TTL, **AUTH})
     assert r.status_code == 403
+
+
+def test_direct_graph_identification(client):
+    r = client.put("/store/notes/direct.ttl", content=NOTE, headers={**TTL, **AUTH})
+    assert r.status_code == 201
+    graph = str(client.base_url) + "/store/notes/direct.ttl"
+    assert graph in client.get("/sparql", params={"query": "SELECT ?g WHERE { GRAPH ?g {} }"},
+                               headers={"Accept": "text/csv"}).text
+    assert "a note" in client.get("/store/notes/direct.ttl", headers={"Accept": "application/n-triples"}).text
+    assert client.get(f"/store/notes/direct.ttl?graph={quote(G, safe='')}").status_code == 400
+    assert client.delete("/store/notes/direct.ttl", headers=AUTH).status_code == 204
+    assert client.get("/store/notes/direct.ttl").status_code == 404

@@ -239,6 +239,8 @@ def test_oversized_body_is_413(client):
     "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
     "SELECT * WHERE { BIND(<http://evil.example/> AS ?e) SERVICE ?e { ?s ?p ?o } }",
     "select * where { service <http://evil.example/> { ?s ?p ?o } }",
+    "PREFIX ex: <http://evil.example/> SELECT * WHERE { SERVICE ex:sparql { ?s ?p ?o } }",
+    "SELECT * WHERE { { SELECT * WHERE { SERVICE <http://evil.example/> { ?s ?p ?o } } } }",
 ])
 def test_service_is_refused_unless_allow_listed(client, query):
     r = client.get("/sparql", params={"query": query})

@@ -53,7 +53,9 @@ def has_dataset_clause(query: str) -> bool:
 
 
 def service_endpoints(query: str) -> list[str | None]:
-    """The endpoint of every SERVICE in the query; None for `SERVICE ?variable`."""
+    """The endpoint of every SERVICE in the query; None for `SERVICE ?variable` or a prefixed
+    name (which the caller cannot check without resolving prefixes: written as a full IRI, it
+    can be)."""
     tokens = [m for m in _TOKENS.finditer(query) if m.group("open") is None and m.group("close") is None]
     found: list[str | None] = []
     for i, m in enumerate(tokens):

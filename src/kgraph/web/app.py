@@ -136,11 +136,13 @@ def create_app(
 
     @app.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store: read a graph or the dataset",
                    openapi_extra=openapi.STORE_READ)
+    @app.api_route("/store/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     def store_read(request: Request) -> Response:
         return graph_store.read(request, store)
 
     @app.api_route("/store", methods=["PUT", "POST", "DELETE"], summary="Graph Store: write a graph",
                    openapi_extra=openapi.STORE_WRITE)
+    @app.api_route("/store/{path:path}", methods=["PUT", "POST", "DELETE"], include_in_schema=False)
     async def store_write(request: Request) -> Response:
         body = b"" if request.method == "DELETE" else await body_of(request)
         agent = writer(request)

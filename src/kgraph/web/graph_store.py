@@ -38,8 +38,13 @@ BODY_FORMATS = {
 
 
 def target(request: Request) -> tuple[bool, str | None]:
-    """(named at all, graph IRI or None for the default graph)."""
+    """(named at all, graph IRI or None for the default graph). Under /store/<path> the graph
+    is named directly: its IRI is the request URL itself (direct graph identification)."""
     params = parse_params(request.url.query)
+    if request.url.path.rstrip("/") != request.scope.get("root_path", "") + "/store":
+        if params.get("graph") or "default" in params:
+            raise HTTPError(400, "A graph named by its URL takes no ?graph or ?default")
+        return True, str(request.url.replace(query="", fragment=""))
     graphs = params.get("graph", [])
     default = "default" in params
     if graphs and default:

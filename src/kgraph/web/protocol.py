@@ -248,7 +248,8 @@ def check_service(query: str, allowed: list[str]) -> None:
     IRI starts with an allow-listed prefix (KGRAPH_SERVICE_ALLOW_LIST)."""
     for iri in service_endpoints(query):
         if iri is None:
-            raise HTTPError(403, "SERVICE with a variable endpoint is not allowed on this server")
+            raise HTTPError(403, "SERVICE is allowed only with an endpoint written as a full IRI "
+                            "(<http://...>), never a variable or a prefixed name")
         if not any(iri.startswith(prefix) for prefix in allowed):
             raise HTTPError(403, f"SERVICE <{iri}> is not allowed on this server (allowed: "
                             f"{', '.join(allowed) or 'none'}; set KGRAPH_SERVICE_ALLOW_LIST)")
