@@ -377,6 +377,7 @@ def serve(
     max_concurrent_queries: Annotated[Optional[int], typer.Option(help="queries at once; more get 503 [KGRAPH_MAX_CONCURRENT_QUERIES]")] = None,
     service_allow_list: Annotated[Optional[str], typer.Option(help="IRI prefixes SERVICE may call [KGRAPH_SERVICE_ALLOW_LIST]")] = None,
     queue_wait: Annotated[Optional[float], typer.Option(help="seconds a query waits for a slot [KGRAPH_QUEUE_WAIT]")] = None,
+    cache_bytes: Annotated[Optional[int], typer.Option(help="memory for cached results; 0 = off [KGRAPH_CACHE_BYTES]")] = None,
 ) -> None:
     """Fill an empty store with the shipped ontology, shapes and data; validate; print a summary;
     serve SPARQL, the query UI and the linked-data pages."""
@@ -388,7 +389,7 @@ def serve(
         union_default_graph=union_default_graph, validate_writes=validate_writes,
         write_token=write_token, query_timeout=query_timeout, max_result_bytes=max_result_bytes,
         max_body_bytes=max_body_bytes, max_concurrent_queries=max_concurrent_queries,
-        service_allow_list=service_allow_list, queue_wait=queue_wait)
+        service_allow_list=service_allow_list, queue_wait=queue_wait, cache_bytes=cache_bytes)
     s = _store(settings)
     if not s.graphs():
         report = load_repository(s, settings.repository)

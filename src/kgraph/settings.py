@@ -73,6 +73,10 @@ class Settings:
         default=4, metadata={"help": "queries evaluated at once; more get 503 + Retry-After"}
     )
 
+    cache_bytes: int = field(
+        default=64 * 1024 * 1024,
+        metadata={"help": "memory for cached query results, emptied by every write; 0 = off"},
+    )
     queue_wait: float = field(
         default=2.0,
         metadata={"help": "seconds a query waits for a free slot before 503 + Retry-After"},

@@ -352,10 +352,18 @@ def _snapshot_root(store_path: Path) -> Path:
     return root
 
 
-def executor_for(store: EmbeddedStore, max_concurrent: int, queue_wait: float = 2.0) -> QueryExecutor:
+def executor_for(store: EmbeddedStore, max_concurrent: int, queue_wait: float = 2.0,
+                 cache_bytes: int = 0) -> QueryExecutor:
+    executor: QueryExecutor
     if store.path is None:
-        return InProcessExecutor(store, max_concurrent)
-    return WorkerExecutor(store, max_concurrent, queue_wait)
+        executor = InProcessExecutor(store, max_concurrent)
+    else:
+        executor = WorkerExecutor(store, max_concurrent, queue_wait)
+    if cache_bytes > 0:
+        from kgraph.query.cache import CachingExecutor
+
+        executor = CachingExecutor(executor, cache_bytes)
+    return executor
 
 
 __all__ = [

@@ -47,7 +47,8 @@ def create_app(
     *,
     executor: QueryExecutor | None = None,
 ) -> FastAPI:
-    executor = executor or executor_for(store, settings.max_concurrent_queries, settings.queue_wait)
+    executor = executor or executor_for(store, settings.max_concurrent_queries, settings.queue_wait,
+                                        settings.cache_bytes)
     tokens = parse_tokens(settings.write_token)
     gate = WriteGate(store, validate=settings.validate_writes, on_commit=executor.refresh)
     app = FastAPI(

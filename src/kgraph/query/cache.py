@@ -1,0 +1,81 @@
+"""A result cache in front of an executor: the same query, with the same dataset and format, on
+the same version of the data, is answered from memory. Any write empties it (the executor's
+`refresh()` is called after every commit), so a write is visible in the very next query."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from kgraph.query.executor import QueryExecutor, QueryStream, Request
+
+#: Results larger than this are not kept: they would push out many small ones.
+MAX_ENTRY_BYTES = 4 * 1024 * 1024
+
+
+def cache_key(request: Request) -> tuple[object, ...]:
+    return (
+        request.query.strip(),
+        tuple(request.default_graphs) if request.default_graphs is not None else None,
+        tuple(request.named_graphs) if request.named_graphs is not None else None,
+        request.results_format.media_type if request.results_format else None,
+        request.rdf_format.media_type if request.rdf_format else None,
+        request.max_bytes,
+    )
+
+
+class CachingExecutor(QueryExecutor):
+    def __init__(self, inner: QueryExecutor, max_bytes: int) -> None:
+        self.inner = inner
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[object, ...], tuple[str, bytes]] = OrderedDict()
+        self._size = 0
+        self._version = 0
+        self.hits = 0
+        self.misses = 0
+
+    def execute(self, request: Request) -> QueryStream:
+        key = cache_key(request)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                kind, body = found
+                return QueryStream(kind, iter([body]))
+            self.misses += 1
+            version = self._version
+        stream = self.inner.execute(request)
+        return QueryStream(stream.kind, self._keep(key, version, stream), on_close=[stream.close])
+
+    def _keep(self, key: tuple[object, ...], version: int, stream: QueryStream) -> Iterator[bytes]:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in stream:
+            size += len(chunk)
+            if size <= MAX_ENTRY_BYTES:
+                chunks.append(chunk)
+            yield chunk
+        if size > MAX_ENTRY_BYTES or size > self.max_bytes:
+            return
+        body = b"".join(chunks)
+        with self._lock:
+            if version != self._version:  # a write landed meanwhile: the result may be stale
+                return
+            self._entries[key] = (stream.kind, body)
+            self._size += len(body)
+            while self._size > self.max_bytes and self._entries:
+                _, (_, old) = self._entries.popitem(last=False)
+                self._size -= len(old)
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._version += 1
+            self._entries.clear()
+            self._size = 0
+        self.inner.refresh()
+
+    def close(self) -> None:
+        self.inner.close()

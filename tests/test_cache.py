@@ -1,0 +1,58 @@
+"""The result cache: repeated queries are served from memory; any write empties it."""
+
+import pyoxigraph as ox
+from fastapi.testclient import TestClient
+
+from kgraph.query import InProcessExecutor, Request
+from kgraph.query.cache import CachingExecutor
+from kgraph.settings import Settings
+from kgraph.store import open_store
+from kgraph.web.app import create_app
+
+CSV = ox.QueryResultsFormat.CSV
+
+
+def test_second_identical_query_is_a_hit_and_a_refresh_empties_it():
+    store = open_store(Settings(), in_memory=True)
+    store.update("INSERT DATA { <http://e/a> <http://e/b> 1 }")
+    cache = CachingExecutor(InProcessExecutor(store), max_bytes=1_000_000)
+    q = Request("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graphs=[""], results_format=CSV)
+    first = b"".join(cache.execute(q))
+    second = b"".join(cache.execute(q))
+    assert first == second and (cache.hits, cache.misses) == (1, 1)
+    other_format = Request(q.query, default_graphs=[""], results_format=ox.QueryResultsFormat.TSV)
+    b"".join(cache.execute(other_format))
+    assert cache.misses == 2, "the format is part of the key"
+    store.update("INSERT DATA { <http://e/a> <http://e/b> 2 }")
+    cache.refresh()
+    assert b"".join(cache.execute(q)) != first
+    assert cache.misses == 3
+
+
+def test_a_result_finished_after_a_write_is_not_kept():
+    store = open_store(Settings(), in_memory=True)
+    cache = CachingExecutor(InProcessExecutor(store), max_bytes=1_000_000)
+    q = Request("ASK { ?s ?p ?o }", default_graphs=[""], results_format=CSV)
+    stream = cache.execute(q)
+    cache.refresh()  # a write landed while the result was being sent
+    b"".join(stream)
+    b"".join(cache.execute(q))
+    assert cache.hits == 0
+
+
+def test_a_write_is_visible_in_the_very_next_query(tmp_path):
+    settings = Settings(store=tmp_path / "store", write_token="w:t")
+    store = open_store(settings)
+    app = create_app(settings, store)
+    assert isinstance(app.state.executor, CachingExecutor)
+    with TestClient(app) as client:
+        ask = {"query": "ASK { <http://e/x> ?p ?o }"}
+        assert client.get("/sparql", params=ask).json()["boolean"] is False
+        assert client.get("/sparql", params=ask).json()["boolean"] is False
+        assert app.state.executor.hits >= 1
+        r = client.post("/update", content="INSERT DATA { <http://e/x> <http://e/y> 1 }",
+                        headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer t"})
+        assert r.status_code == 200
+        assert client.get("/sparql", params=ask).json()["boolean"] is True
+    app.state.executor.close()
+    store.close()
