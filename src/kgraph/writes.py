@@ -161,20 +161,50 @@ class WriteGate:
                 ontology.add(triple)  # type: ignore[arg-type]
             else:
                 data.add(triple)  # type: ignore[arg-type]
-        touched: set[rdflib.term.Node] = set()
-        for q in (*added, *removed):
-            for t in (q.subject, q.object):
-                if isinstance(t, (ox.NamedNode, ox.BlankNode)):
-                    touched.add(_term(t))
-        pointing = {s for t in touched for s in data.subjects(None, t)}
-        focus = [n for n in touched | pointing if isinstance(n, rdflib.URIRef)]
-        # a blank node cannot be named as a focus node: validate the IRIs that reach it
-        for node in touched | pointing:
-            if isinstance(node, rdflib.BNode):
-                focus.extend(s for s in data.subjects(None, node) if isinstance(s, rdflib.URIRef))
+        if any(_graph_name(q) in self._shape_graphs for q in (*added, *removed)):
+            # the ontology or the shapes changed: any node may be affected
+            return validate_graphs(data, shapes, ontology)
+        changed = [(q.subject, q.object) for q in (*added, *removed)]
+        focus = affected(data, ontology, changed)
         if not focus:
             return ValidationReport(conforms=True)
-        return validate_graphs(data, shapes, ontology, focus_nodes=sorted(set(focus)))
+        return validate_graphs(data, shapes, ontology, focus_nodes=sorted(focus))
+
+
+#: How many links a constraint on a focus node follows outwards in kgraph's shapes (a claim's
+#: reference's document's publisher).
+READ_DEPTH = 3
+
+
+def affected(data: rdflib.Graph, vocabulary: rdflib.Graph,
+             changed: list[tuple[object, object]]) -> set[rdflib.URIRef]:
+    """The focus nodes whose validation a change of triples (subject, object) can alter.
+
+    A constraint reads outwards from its focus node, up to READ_DEPTH links: so the subject's
+    ancestors within that depth are affected. Three shapes also read one link inwards (a passage
+    reads the references citing it, a document its passages, a time value its owner's
+    inferences): so the object itself, and the children of the subject's parents, are too.
+    Vocabulary terms (classes, code-list concepts) are never expanded: every claim links to
+    kg:Asserts, and going through it would reach everything."""
+    terms = set(vocabulary.subjects())
+    subjects = {_term(s) for s, _ in changed if isinstance(s, (ox.NamedNode, ox.BlankNode))}
+    objects = {_term(o) for _, o in changed if isinstance(o, (ox.NamedNode, ox.BlankNode))}
+
+    def parents(nodes: set[rdflib.term.Node]) -> set[rdflib.term.Node]:
+        return {p for n in nodes if n not in terms for p in data.subjects(None, n)}
+
+    ancestors = set(subjects)
+    frontier = set(subjects)
+    parents_1: set[rdflib.term.Node] = set()
+    for depth in range(READ_DEPTH):
+        frontier = parents(frontier) - ancestors
+        if depth == 0:
+            parents_1 = set(frontier)
+        ancestors |= frontier
+    siblings = {c for p in parents_1 | subjects if p not in terms
+                for c in data.objects(p, None) if not isinstance(c, rdflib.Literal)}
+    nodes = ancestors | objects | siblings
+    return {n for n in nodes if isinstance(n, rdflib.URIRef) and n not in terms}
 
 
 def _key(q: ox.Quad) -> str:
