@@ -297,6 +297,137 @@ def print_summary(s) -> None:  # type: ignore[no-untyped-def]
         )
 
 
+# -- audit -----------------------------------------------------------------------------------
+
+SEVERITY_STYLE = {"warning": "bold red", "notice": "yellow", "info": "dim"}
+
+
+@app.command()
+def audit(
+    names: Annotated[Optional[list[str]], typer.Argument(help="audits to run; none = all (see --list)")] = None,
+    claim: Annotated[Optional[str], typer.Option("--claim", help="only what concerns this claim (IRI, kgr:path or claim/<source>/<id>)")] = None,
+    document: Annotated[Optional[str], typer.Option("--document", help="coverage of this document only (IRI or document/<id>)")] = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="table, json or csv (csv: the rows of one named audit, else the flags)")] = "table",
+    store: StoreOpt = None,
+    write_graph: Annotated[bool, typer.Option("--write-graph", help="write the findings as RDF to graph/audit (a full run only)")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="list info flags too, and every audit's rows")] = False,
+    list_audits: Annotated[bool, typer.Option("--list", help="list the audits and their parameters")] = False,
+) -> None:
+    """Run the provenance audits: flags first (each with the passages it came from), then the
+    rows. Exit 0 whatever is flagged; 2 for wrong input."""
+    from datetime import datetime, timezone
+
+    from kgraph.audits import registry, run_audits, write_findings
+    from kgraph.audits.report import dumps, flags_csv, report_json, results_json, rows_csv
+    from kgraph.audits.runner import all_flags
+
+    if list_audits:
+        table = Table("audit", "title", "parameters")
+        for a in registry().values():
+            table.add_row(a.name, a.title, "\n".join(
+                f"?{p.name} ({p.kind}{', optional' if p.optional else ''}) {p.description}"
+                for p in a.parameters))
+        out.print(table)
+        return
+    if output not in ("table", "json", "csv"):
+        raise UserError(f"--format {output}: use table, json or csv")
+    params = {k: v for k, v in (("claim", claim), ("document", document)) if v}
+    if write_graph and (names or params):
+        raise UserError("--write-graph writes the findings of a full run: give no audit name, "
+                        "--claim or --document")
+    settings = _settings(store=store)
+    path = Path(settings.store)
+    if not path.exists():
+        raise UserError(f"no store at {path}: run `kgraph load` first (or give --store)")
+    from kgraph.namespaces import Namespaces
+    from kgraph.store.embedded import EmbeddedStore
+
+    s = EmbeddedStore(path, Namespaces(settings.base_iri), read_only=not write_graph)
+    if not s.graphs():
+        raise UserError(f"the store at {path} is empty: run `kgraph load` first")
+    started = datetime.now(timezone.utc)
+    results = run_audits(s, names or None, params)
+    if write_graph:
+        graph, count = write_findings(s, results, started=started)
+        err.print(f"wrote {count} triples of findings to {graph}")
+    if output == "json":
+        sys.stdout.write(dumps(results_json(results) | {"report": report_json(results)}))
+        return
+    if output == "csv":
+        if names and len(results) == 1:
+            sys.stdout.write(rows_csv(results[0]))
+        else:
+            sys.stdout.write(flags_csv(all_flags(results)))
+        return
+    focused = bool(names or params)
+    _print_audit_tables(results, s, show_all=show_all or focused, rows=focused or show_all)
+
+
+def _print_audit_tables(results, s, *, show_all: bool, rows: bool) -> None:  # type: ignore[no-untyped-def]
+    from collections import Counter
+
+    from kgraph.audits import Context
+    from kgraph.audits.report import cell, counts
+    from kgraph.audits.runner import all_flags, short_name
+    from kgraph.audits.trace import chains, describe
+
+    namespaces = s.namespaces
+    flags = all_flags(results)
+    shown = [f for f in flags if show_all or f.severity != "info"]
+    table = Table("flag", "finding, and the passages it comes from", show_lines=True,
+                  title=f"{len(shown)} flag(s)" + ("" if show_all else " (warnings and notices)"))
+    for f in shown:
+        passages = "\n".join(f"[cyan]{e.short}[/] “{_escape(e.quote or '')}”" for e in f.passages)
+        table.add_row(f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]\n{f.audit}\n{f.code}",
+                      f"[bold]{_escape(f.about)}[/]\n{_escape(f.message)}\n{passages}")
+    if shown:
+        out.print(table)
+    else:
+        out.print("no flag" + ("" if show_all else " (warnings and notices)"))
+    hidden = [f for f in flags if f not in shown]
+    if hidden:
+        by_code = Counter(f.code for f in hidden)
+        out.print(f"and {len(hidden)} info flag(s): "
+                  + ", ".join(f"{code} {n}" for code, n in sorted(by_code.items()))
+                  + " (--all lists them)")
+    summary = Table("audit", "title", "rows", "warnings", "notices", "info")
+    for r in results:
+        c = counts(r.flags)
+        summary.add_row(r.name, r.audit.title, str(len(r.rows)), str(c["warning"]),
+                        str(c["notice"]), str(c["info"]))
+    out.print(summary)
+    if not rows:
+        out.print("Name an audit (or give --all) to see its rows; --format json or csv for data.")
+        return
+
+    def short(value: object) -> str:
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return short_name(value, namespaces)
+        if isinstance(value, list):
+            return ", ".join(short(v) for v in value)
+        return cell(value)
+
+    for r in results:
+        if r.name == "origin-trace":
+            t = Table("claim", "chain (speaker → relays → document read · passage)",
+                      title=f"{r.name}: {r.audit.title}", show_lines=True)
+            labels = Context(s)
+            for chain in chains(r.rows):
+                t.add_row(short(chain.claim), _escape(describe(chain, labels.label)))
+        else:
+            t = Table(*r.variables, title=f"{r.name}: {r.audit.title}", show_lines=False)
+            for row in r.rows:
+                t.add_row(*(_escape(short(row.get(v))) for v in r.variables))
+        out.print(t)
+        out.print(f"{len(r.rows)} row(s)")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
 # -- dump / restore --------------------------------------------------------------------------
 
 @app.command()

@@ -70,7 +70,8 @@ class WriteGate:
         self.on_commit = on_commit
         self._lock = threading.Lock()
         ns = store.namespaces
-        self._protected = {ns.graph_iri(GRAPH_META), ns.graph_iri(GRAPH_TRUTHY)}
+        self._protected = {ns.graph_iri(GRAPH_META), ns.graph_iri(GRAPH_TRUTHY),
+                           ns.graph_iri("audit")}
         self._staging = ns.graph_iri(GRAPH_STAGING_PREFIX)
         self._shape_graphs = {ns.graph_iri(g) for g in (GRAPH_ONTOLOGY, GRAPH_VOCABULARIES, GRAPH_SHAPES)}
 
@@ -79,10 +80,15 @@ class WriteGate:
         check_nesting(text, "update")
         return self._write(text, agent, "SPARQL update")
 
-    def put_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str) -> tuple[bool, WriteResult]:
+    def put_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str,
+                  maintained: bool = False) -> tuple[bool, WriteResult]:
+        """Replace a graph. `maintained` lets kgraph itself (an audit run) write one of the
+        graphs it maintains, which requests may not."""
         existed = self._graph_exists(graph)
         body = _insert_data(graph, triples)
-        result = self._write(f"{_drop(graph)} ;\n{body}", agent, "Graph Store PUT")
+        operation = "audit run" if maintained else "Graph Store PUT"
+        allowed = {graph} if maintained and graph else set()
+        result = self._write(f"{_drop(graph)} ;\n{body}", agent, operation, allowed)
         return (not existed, result)
 
     def post_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str) -> tuple[bool, WriteResult]:
@@ -100,7 +106,8 @@ class WriteGate:
         return graph in self.store.graphs()
 
     # the one write path ------------------------------------------------------------------------
-    def _write(self, update: str, agent: str, operation: str) -> WriteResult:
+    def _write(self, update: str, agent: str, operation: str,
+               allowed: set[str] | None = None) -> WriteResult:
         with self._lock:
             scratch = ox.Store()
             before = list(self.store.quads())
@@ -118,7 +125,7 @@ class WriteGate:
             removed = [q for q in before if _key(q) not in new]
             graphs = sorted({_graph_name(q) for q in (*added, *removed)})
             for g in graphs:
-                if g in self._protected or g.startswith(self._staging):
+                if (g in self._protected and g not in (allowed or set())) or g.startswith(self._staging):
                     raise WriteRefused(f"the graph {g} is maintained by kgraph and cannot be written")
             if self.validate and (added or removed):
                 report = self._validate(scratch, added, removed)

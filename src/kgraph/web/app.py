@@ -38,7 +38,8 @@ from kgraph.writes import WriteGate
 log = logging.getLogger("kgraph.web")
 
 #: Feature routers, each `module.router(ctx) -> APIRouter`, included when present.
-FEATURES = ("kgraph.web.ui", "kgraph.web.pages", "kgraph.web.void", "kgraph.web.lookup")
+FEATURES = ("kgraph.web.ui", "kgraph.web.pages", "kgraph.web.void", "kgraph.web.lookup",
+            "kgraph.web.audit")
 
 
 def create_app(

@@ -18,6 +18,24 @@
   var root = document.getElementById("yasgui");
   var statusEl = document.getElementById("kg-status");
 
+  addAuditLink();
+
+  // The audit report (/audit/report) beside the other services, under the same root path.
+  function addAuditLink() {
+    var nav = document.querySelector('nav[aria-label="Services"]');
+    if (!nav || !root) return;
+    var config = root.getAttribute("data-config") || "";
+    var base = config.replace(/\/ui\/examples\.json$/, "");
+    var span = document.createElement("span");
+    var link = document.createElement("a");
+    link.href = base + "/audit/report";
+    link.textContent = "Audit report";
+    span.appendChild(link);
+    span.appendChild(document.createTextNode(
+      " (who said what, which party, how it travelled, what a curator inferred)"));
+    nav.appendChild(span);
+  }
+
   function setStatus(text, isError) {
     if (!statusEl) return;
     statusEl.textContent = text || "";
