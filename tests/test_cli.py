@@ -128,3 +128,46 @@ def test_serve_help_lists_every_setting_with_its_default():
         if s.name != "repository":
             assert s.env in text, s.env
     assert "KGRAPH_PORT=7878" in text
+
+
+def _serve_until_ready(store: Path) -> str:
+    """Start `kgraph serve` on a free port, wait for /health, stop it; return its output."""
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kgraph.cli", "serve", "--store", str(store), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPOSITORY_ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert proc.poll() is None, "kgraph serve exited before it was ready"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "kgraph serve did not become ready"
+            time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    return output
+
+
+def test_serve_validates_a_new_store_and_trusts_an_existing_one(tmp_path):
+    store = tmp_path / "store"
+    first = _serve_until_ready(store)
+    assert "store was empty" in first and "shapes: conforms" in first, first
+    second = _serve_until_ready(store)
+    assert "store was empty" not in second
+    assert "not checked again at start" in second and "conforms" not in second, second

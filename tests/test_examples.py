@@ -65,7 +65,7 @@ def test_example_answers_on_the_seed_graph(seed_store, example):
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.id)
 def test_example_declares_every_prefix_it_uses(seed_store, example):
     """As written, without the endpoint's predeclared prefixes (so it runs anywhere)."""
-    result = seed_store.raw.query(example.query, default_graph=seed_store.data_graphs())
+    result = seed_store.raw.query(example.query, use_default_graph_as_union=True)
     if isinstance(result, ox.QuerySolutions):
         assert list(result)
 

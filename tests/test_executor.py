@@ -16,14 +16,10 @@ def executor(disk_seed):
     ex.close()
 
 
-def union(store):
-    return [g.value if isinstance(g, ox.NamedNode) else "" for g in store.data_graphs()]
-
-
 def test_answers_like_the_store(executor, disk_seed):
     _, store = disk_seed
     q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    stream = executor.execute(Request(q, default_graphs=union(store), results_format=CSV))
+    stream = executor.execute(Request(q, union=True, results_format=CSV))
     assert stream.kind == "solutions"
     n = int(b"".join(stream).decode().split()[1])
     direct = next(iter(store.query(q)))["n"].value
@@ -39,7 +35,7 @@ def test_syntax_error_is_400_with_position(executor):
 def test_small_cap_is_refused_before_any_byte(executor, disk_seed):
     _, store = disk_seed
     with pytest.raises(QueryLimit) as info:
-        executor.execute(Request("SELECT * WHERE { ?s ?p ?o }", default_graphs=union(store),
+        executor.execute(Request("SELECT * WHERE { ?s ?p ?o }", union=True,
                                  results_format=CSV, max_bytes=1000))
     assert info.value.http_status == 413
 
@@ -48,10 +44,10 @@ def test_deadline_kills_and_replaces_the_worker(executor, disk_seed):
     _, store = disk_seed
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     with pytest.raises(QueryLimit) as info:
-        executor.execute(Request(runaway, default_graphs=union(store), results_format=CSV,
+        executor.execute(Request(runaway, union=True, results_format=CSV,
                                  timeout=1.0))
     assert info.value.http_status == 504
-    ok = executor.execute(Request("ASK { ?s ?p ?o }", default_graphs=union(store), results_format=CSV))
+    ok = executor.execute(Request("ASK { ?s ?p ?o }", union=True, results_format=CSV))
     assert b"".join(ok).strip() == b"true"
 
 
@@ -81,7 +77,7 @@ def test_refresh_makes_a_write_visible_and_collects_old_checkpoints(tmp_path):
 def test_in_process_executor_for_memory_stores(seed_store):
     ex = InProcessExecutor(seed_store)
     stream = ex.execute(Request("CONSTRUCT WHERE { ?s a kg:Person }", rdf_format=ox.RdfFormat.N_TRIPLES,
-                                default_graphs=union(seed_store)))
+                                union=True))
     assert stream.kind == "graph" and b"valery-gerasimov" in b"".join(stream)
     with pytest.raises(QueryFailed) as info:
         ex.execute(Request("CONSTRUCT WHERE { ?s a kg:Person }", results_format=CSV))

@@ -188,7 +188,7 @@ def query(
     sparql: Annotated[str, typer.Argument(help="a SPARQL query, or @FILE / a path to a .rq file")],
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json, xml (SELECT/ASK); turtle, ntriples, rdfxml (CONSTRUCT)")] = "table",
     store: StoreOpt = None,
-    union: Annotated[bool, typer.Option("--union/--no-union", help="default graph = union of the data graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = True,
+    union: Annotated[bool, typer.Option("--union/--no-union", help="default graph = union of all graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = True,
 ) -> None:
     """Run a SPARQL query against the store and print the results."""
     settings = _settings(store=store)
@@ -499,7 +499,7 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="port [KGRAPH_PORT] (default 7878)")] = None,
     repository: RepoOpt = None,
     base_iri: Annotated[Optional[str], typer.Option(help="persistent base IRI [KGRAPH_BASE_IRI]")] = None,
-    union_default_graph: Annotated[Optional[bool], typer.Option("--union-default-graph/--no-union-default-graph", help="default graph = union of the data graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = None,
+    union_default_graph: Annotated[Optional[bool], typer.Option("--union-default-graph/--no-union-default-graph", help="default graph = union of all graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = None,
     validate_writes: Annotated[Optional[bool], typer.Option("--validate-writes/--no-validate-writes", help="validate writes against the shapes [KGRAPH_VALIDATE_WRITES]")] = None,
     write_token: Annotated[Optional[str], typer.Option(help="name:secret write tokens, comma-separated [KGRAPH_WRITE_TOKEN]")] = None,
     query_timeout: Annotated[Optional[float], typer.Option(help="seconds a query may run [KGRAPH_QUERY_TIMEOUT]")] = None,
@@ -509,9 +509,14 @@ def serve(
     service_allow_list: Annotated[Optional[str], typer.Option(help="IRI prefixes SERVICE may call [KGRAPH_SERVICE_ALLOW_LIST]")] = None,
     queue_wait: Annotated[Optional[float], typer.Option(help="seconds a query waits for a slot [KGRAPH_QUEUE_WAIT]")] = None,
     cache_bytes: Annotated[Optional[int], typer.Option(help="memory for cached results; 0 = off [KGRAPH_CACHE_BYTES]")] = None,
+    check: Annotated[bool, typer.Option("--check/--no-check", help="validate the whole store against the shapes before serving (always done when the store was empty)")] = False,
 ) -> None:
-    """Fill an empty store with the shipped ontology, shapes and data; validate; print a summary;
-    serve SPARQL, the query UI and the linked-data pages."""
+    """Fill an empty store with the shipped ontology, shapes and data and validate it; print a
+    summary; serve SPARQL, the query UI and the linked-data pages.
+
+    A store that already holds data is served without validating it again: every write to it
+    was validated (a full check of a large store takes minutes; ask for it with --check, or run
+    `kgraph validate` beside the server)."""
     from kgraph.loading import derive_truthy, load_repository
     from kgraph.validation import validate_store
 
@@ -525,13 +530,17 @@ def serve(
     if not s.graphs():
         report = load_repository(s, settings.repository)
         out.print(f"store was empty: loaded {report.triples} triples from {settings.repository}")
+        check = True
     else:
         derive_truthy(s)  # derived state is rebuilt, whatever a crash may have left
-    result = validate_store(s)
-    out.print("shapes: " + ("[green]conforms[/]" if result.conforms else "[red]does not conform[/]"))
-    if not result.conforms:
-        for v in result.violations:
-            err.print(v.describe(), markup=False, highlight=False)
+    if check:
+        result = validate_store(s)
+        out.print("shapes: " + ("[green]conforms[/]" if result.conforms else "[red]does not conform[/]"))
+        if not result.conforms:
+            for v in result.violations:
+                err.print(v.describe(), markup=False, highlight=False)
+    else:
+        out.print("shapes: not checked again at start (--check to do so); writes are validated")
     print_summary(s)
     from kgraph.web.server import run
 

@@ -229,10 +229,9 @@ def load_repository(
 def derive_truthy(store: EmbeddedStore) -> int:
     """Rebuild graph/truthy: the simple s-p-o triples of asserted, uncontested claims."""
     query = (QUERIES / "truthy.rq").read_text(encoding="utf-8")
-    source_prefix = store.namespaces.graph_iri(GRAPH_SOURCE_PREFIX)
-    sources = [g for g in store.graphs() if g.startswith(source_prefix)]
-    entities = store.namespaces.graph_iri(GRAPH_ENTITIES)
-    triples = list(store.query(query, default_graphs=[entities, *sources]))  # type: ignore[arg-type]
+    # Over the union of all graphs: the query's patterns match claims only, which live in
+    # the source graphs (the engine's union is one scan, a list of graphs is one per graph).
+    triples = list(store.query(query, union_default_graph=True))  # type: ignore[arg-type]
     return store.replace_graph(store.namespaces.graph_iri(GRAPH_TRUTHY), _as_quads(triples))
 
 

@@ -88,5 +88,3 @@ GRAPH_META = "meta"
 GRAPH_SOURCE_PREFIX = "source/"
 GRAPH_STAGING_PREFIX = "staging/"
 
-#: Graphs that form the default graph when the union default graph is on (besides sources).
-DATA_GRAPHS = (GRAPH_ENTITIES, GRAPH_DATASET, GRAPH_TRUTHY)

@@ -50,7 +50,7 @@ class Settings:
     host: str = field(default="127.0.0.1", metadata={"help": "address the server binds"})
     port: int = field(default=7878, metadata={"help": "port the server listens on"})
     union_default_graph: bool = field(
-        default=True, metadata={"help": "default graph = union of the data graphs"}
+        default=True, metadata={"help": "default graph = union of all graphs in the store"}
     )
     validate_writes: bool = field(
         default=True, metadata={"help": "validate every write against the shapes before commit"}

@@ -1,7 +1,7 @@
 """Audits: named, parameterised SPARQL queries whose answers, and the flags they raise, are data.
 
     from kgraph.audits import run_audits
-    for result in run_audits(store):            # every audit, on the union of the data graphs
+    for result in run_audits(store):            # every audit, on the union of all graphs
         for flag in result.flags: ...
 
 The audits are the `.rq` files in `audits/queries/` (see `docs/audits.md`); `kgraph audit`, the

@@ -330,7 +330,7 @@ def for_base(text: str, namespaces: Any) -> str:
 
 def select(store: Any, text: str, bindings: Mapping[str, Term] | None = None, *,
            inline_values: bool = False) -> tuple[list[str], list[dict[str, Any]]]:
-    """The variables and the raw rows (terms) of a SELECT over the union of the data graphs,
+    """The variables and the raw rows (terms) of a SELECT over the union of all graphs,
     consumed on this thread (pyoxigraph requires it)."""
     bindings = dict(bindings or {})
     text = for_base(text, store.namespaces)

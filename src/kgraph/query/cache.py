@@ -18,6 +18,7 @@ def cache_key(request: Request) -> tuple[object, ...]:
     return (
         request.query.strip(),
         tuple(request.default_graphs) if request.default_graphs is not None else None,
+        request.union,
         tuple(request.named_graphs) if request.named_graphs is not None else None,
         request.results_format.media_type if request.results_format else None,
         request.rdf_format.media_type if request.rdf_format else None,

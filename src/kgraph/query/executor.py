@@ -58,7 +58,8 @@ class QueryFailed(KgraphError):
 @dataclass
 class Request:
     query: str
-    default_graphs: list[str] | None = None   # None with union off: the store's default graph
+    default_graphs: list[str] | None = None   # None: union (if set) or the store's default graph
+    union: bool = False                        # default graph = union of all the store's graphs
     named_graphs: list[str] | None = None
     results_format: ox.QueryResultsFormat | None = None
     rdf_format: ox.RdfFormat | None = None
@@ -118,7 +119,7 @@ class InProcessExecutor(QueryExecutor):
         try:
             result = self.store.query(
                 request.query,
-                union_default_graph=False,
+                union_default_graph=request.union,
                 default_graphs=request.default_graphs,
                 named_graphs=request.named_graphs,
             )
@@ -268,6 +269,7 @@ class WorkerExecutor(QueryExecutor):
             snapshot=snapshot,
             prefixes=self.store.namespaces.prefixes,
             default_graphs=request.default_graphs,
+            union=request.union,
             named_graphs=request.named_graphs,
             results_format=request.results_format.media_type if request.results_format else None,
             rdf_format=request.rdf_format.media_type if request.rdf_format else None,

@@ -32,6 +32,7 @@ class Job:
     snapshot: str                      # checkpoint directory to read
     prefixes: dict[str, str]
     default_graphs: list[str] | None   # None: the store's default graph ("" = that graph)
+    union: bool                        # default graph = union of all graphs (when no list)
     named_graphs: list[str] | None
     results_format: str | None         # media type of the results format, or None if refused
     rdf_format: str | None             # media type of the RDF format, or None if refused
@@ -103,6 +104,8 @@ def _run(ox: Any, store: Any, job: Job, conn: Connection) -> None:
     try:
         if job.default_graphs is not None:
             kwargs["default_graph"] = [_graph(ox, g) for g in job.default_graphs]
+        elif job.union:
+            kwargs["use_default_graph_as_union"] = True
         if job.named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     except ValueError as exc:

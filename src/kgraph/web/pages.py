@@ -92,7 +92,7 @@ def select(
 ) -> list[Row]:
     """Rows of a SELECT query as dicts of bound variables (unbound ones are left out).
 
-    The default graph is the union of the data graphs whatever KGRAPH_UNION_DEFAULT_GRAPH says
+    The default graph is the union of all graphs whatever KGRAPH_UNION_DEFAULT_GRAPH says
     (that setting is about users' queries), unless `default_graphs` names others ("" is the
     store's own default graph). The result is consumed here, on the thread that made it
     (pyoxigraph requires it)."""

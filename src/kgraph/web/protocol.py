@@ -173,20 +173,20 @@ def answer_query(op: Operation, request: Request, settings: Settings, store: Emb
     named = op.params.get("named-graph-uri", [])
     for iri in (*defaults, *named):
         _check_iri(iri)
+    union = False
     if defaults or named:
         default_graphs: list[str] | None = list(defaults)
         named_graphs: list[str] | None = list(named) or None
-    elif settings.union_default_graph and not has_dataset_clause(op.query):
-        default_graphs = [g.value if isinstance(g, ox.NamedNode) else "" for g in store.data_graphs()]
-        named_graphs = None
     else:
         default_graphs, named_graphs = None, None
+        union = settings.union_default_graph and not has_dataset_clause(op.query)
     check_nesting(op.query)
     check_service(op.query, settings.service_allow)
     compact_jsonld = rdf_media == "application/ld+json"
     stream = executor.execute(QueryRequest(
         query=op.query,
         default_graphs=default_graphs,
+        union=union,
         named_graphs=named_graphs,
         results_format=RESULT_FORMATS[results_media] if results_media else None,
         rdf_format=(ox.RdfFormat.N_TRIPLES if compact_jsonld else RDF_FORMATS[rdf_media])
