@@ -131,3 +131,48 @@ def test_a_file_outside_the_layout_needs_a_graph(tmp_path):
 
     with pytest.raises(UserError, match="--graph"):
         graph_for_file(tmp_path / "elsewhere" / "x.ttl", Namespaces())
+
+
+TRUTHY_RULES = """
+@prefix kg: <https://w3id.org/kgraph/ontology#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix x: <urn:x:> .
+x:body kg:passageRole kg:BodyText .   x:head kg:passageRole kg:Headline .
+x:rb kg:passage x:body .              x:rh kg:passage x:head .
+# kept: asserted, from body text, uncontested
+x:c1 a kg:Claim ; rdf:subject x:a ; rdf:predicate x:p ; rdf:object x:o1 ; kg:stance kg:Asserts ; prov:wasDerivedFrom x:rb .
+# left out: read only from a headline
+x:c2 a kg:Claim ; rdf:subject x:a ; rdf:predicate x:q ; rdf:object x:o2 ; kg:stance kg:Asserts ; prov:wasDerivedFrom x:rh .
+# kept: a headline and a body passage
+x:c3 a kg:Claim ; rdf:subject x:a ; rdf:predicate x:r ; rdf:object x:o3 ; kg:stance kg:Asserts ; prov:wasDerivedFrom x:rh , x:rb .
+# left out: deprecated
+x:c4 a kg:Claim ; rdf:subject x:b ; rdf:predicate x:p ; rdf:object x:o4 ; kg:stance kg:Asserts ; kg:rank kg:DeprecatedRank ; prov:wasDerivedFrom x:rb .
+# left out: denied by c6 (which, a denial, is not truthy either)
+x:c5 a kg:Claim ; rdf:subject x:b ; rdf:predicate x:q ; rdf:object x:o5 ; kg:stance kg:Asserts ; prov:wasDerivedFrom x:rb .
+x:c6 a kg:Claim ; rdf:subject x:b ; rdf:predicate x:q ; rdf:object x:o5 ; kg:stance kg:Denies ; prov:wasDerivedFrom x:rb .
+# c8 is preferred on (d, p): it is kept, c7 is outranked; c9 on another predicate is kept
+x:c7 a kg:Claim ; rdf:subject x:d ; rdf:predicate x:p ; rdf:object x:o7 ; kg:stance kg:Asserts ; prov:wasDerivedFrom x:rb .
+x:c8 a kg:Claim ; rdf:subject x:d ; rdf:predicate x:p ; rdf:object x:o8 ; kg:stance kg:Asserts ; kg:rank kg:PreferredRank ; prov:wasDerivedFrom x:rb .
+x:c9 a kg:Claim ; rdf:subject x:d ; rdf:predicate x:q ; rdf:object x:o9 ; kg:stance kg:Asserts ; prov:wasDerivedFrom x:rb .
+# two preferred claims on one subject and predicate: both kept
+x:c10 a kg:Claim ; rdf:subject x:e ; rdf:predicate x:p ; rdf:object x:o10 ; kg:stance kg:Asserts ; kg:rank kg:PreferredRank ; prov:wasDerivedFrom x:rb .
+x:c11 a kg:Claim ; rdf:subject x:e ; rdf:predicate x:p ; rdf:object x:o11 ; kg:stance kg:Asserts ; kg:rank kg:PreferredRank ; prov:wasDerivedFrom x:rb .
+"""
+
+
+def test_truthy_rules_one_by_one():
+    import pyoxigraph as ox
+
+    from kgraph.loading import derive_truthy
+    from kgraph.namespaces import Namespaces
+    from kgraph.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(None, Namespaces())
+    store.replace_graph("https://w3id.org/kgraph/graph/source/t",
+                        (ox.Quad(t.subject, t.predicate, t.object)
+                         for t in ox.parse(TRUTHY_RULES.encode(), format=ox.RdfFormat.TURTLE)))
+    assert derive_truthy(store) == 6
+    kept = {(q.subject.value[6:], q.object.value[6:])
+            for q in store.quads("https://w3id.org/kgraph/graph/truthy")}
+    assert kept == {("a", "o1"), ("a", "o3"), ("d", "o8"), ("d", "o9"), ("e", "o10"), ("e", "o11")}
