@@ -184,6 +184,20 @@ def load_files(
     syntax (reporting progress every 100,000 triples), a second bulk-loads it into a staging
     graph that then replaces its target in one transaction."""
     files = list(files)
+    if store.namespaces.base == DEFAULT_BASE_IRI:
+        # IRIs need no rebasing: the engine parses and writes the files itself
+        for item in files:
+            if not item.path.is_file():
+                raise UserError(f"{_display(item.path)}: cannot read the file: no such file")
+        try:
+            return LoadReport(store.replace_graphs_from_files(
+                [(f.path, _format_of(f.path), f.graph) for f in files], progress=progress))
+        except SyntaxError as exc:
+            shown = exc.filename or ""
+            match = [f for f in files if str(f.path) == shown]
+            raise parse_error(exc, _display(match[0].path) if match else shown) from None
+        except ValueError as exc:
+            raise ParseError(str(exc), Location(source="")) from None
     large = [f for f in files if f.path.stat().st_size > streaming_threshold]
     for item in large:
         n = 0

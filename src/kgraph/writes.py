@@ -4,8 +4,8 @@ pyoxigraph cannot validate inside a transaction, so a write goes like this:
 
 1. the operation is written as one SPARQL update (Graph Store PUT/POST/DELETE become
    DROP + INSERT DATA), so the scratch copy and the store see exactly the same operation;
-2. it is applied to an in-memory copy of the store, and the difference tells which graphs and
-   which nodes it touches; graphs kgraph maintains itself (meta, truthy) refuse writes;
+2. it is applied to a copy of the store (a checkpoint: hard links, so its cost does not grow
+   with the store), and the difference tells which graphs and which nodes it touches; graphs kgraph maintains itself (meta, truthy) refuse writes;
 3. with validation on, the shapes are run on the touched nodes (and the nodes that point at
    them) in the copy; any violation refuses the write with the report (HTTP 422);
 4. the same update, followed by its record in the write log (graph/meta: a prov:Activity with
@@ -17,16 +17,19 @@ Writes are serialised by a lock: one at a time, each seeing the previous one.
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pyoxigraph as ox
-import rdflib
 
-from kgraph.errors import KgraphError, QueryError, UserError, ValidationFailed
+from kgraph.errors import KgraphError, UserError, ValidationFailed
 from kgraph.loading import derive_truthy
 from kgraph.namespaces import (
     GRAPH_META,
@@ -35,10 +38,13 @@ from kgraph.namespaces import (
     GRAPH_STAGING_PREFIX,
     GRAPH_TRUTHY,
     GRAPH_VOCABULARIES,
+    Namespaces,
 )
 from kgraph.sparql_text import check_nesting
 from kgraph.store.base import query_error
 from kgraph.store.embedded import EmbeddedStore
+import rdflib
+
 from kgraph.validation import ValidationReport, _term, validate_graphs
 
 
@@ -74,6 +80,8 @@ class WriteGate:
                            ns.graph_iri("audit")}
         self._staging = ns.graph_iri(GRAPH_STAGING_PREFIX)
         self._shape_graphs = {ns.graph_iri(g) for g in (GRAPH_ONTOLOGY, GRAPH_VOCABULARIES, GRAPH_SHAPES)}
+        if store.path is not None:
+            _drop_leftover_scratch(store.path)
 
     # operations --------------------------------------------------------------------------------
     def update(self, text: str, *, agent: str) -> WriteResult:
@@ -88,17 +96,18 @@ class WriteGate:
         body = _insert_data(graph, triples)
         operation = "audit run" if maintained else "Graph Store PUT"
         allowed = {graph} if maintained and graph else set()
-        result = self._write(f"{_drop(graph)} ;\n{body}", agent, operation, allowed)
+        result = self._write(f"{_drop(graph)} ;\n{body}", agent, operation, allowed, scope=[graph])
         return (not existed, result)
 
     def post_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str) -> tuple[bool, WriteResult]:
         existed = self._graph_exists(graph)
-        return (not existed, self._write(_insert_data(graph, triples), agent, "Graph Store POST"))
+        return (not existed, self._write(_insert_data(graph, triples), agent, "Graph Store POST",
+                                         scope=[graph]))
 
     def delete_graph(self, graph: str | None, *, agent: str) -> WriteResult:
         if graph is not None and not self._graph_exists(graph):
             raise KeyError(graph)
-        return self._write(_drop(graph), agent, "Graph Store DELETE")
+        return self._write(_drop(graph), agent, "Graph Store DELETE", scope=[graph])
 
     def _graph_exists(self, graph: str | None) -> bool:
         if graph is None:
@@ -107,22 +116,17 @@ class WriteGate:
 
     # the one write path ------------------------------------------------------------------------
     def _write(self, update: str, agent: str, operation: str,
-               allowed: set[str] | None = None) -> WriteResult:
-        with self._lock:
-            scratch = ox.Store()
-            before = list(self.store.quads())
-            scratch.extend(before)
+               allowed: set[str] | None = None, scope: list[str | None] | None = None) -> WriteResult:
+        """`scope`: the graphs the update can change, when the operation says so (Graph Store
+        requests); the difference is then computed on them alone instead of the whole store."""
+        with self._lock, self._scratch() as scratch:
             try:
                 scratch.update(update, prefixes=self.store.namespaces.prefixes)
             except SyntaxError as exc:
                 raise query_error(exc, "update") from None
             except OSError as exc:  # e.g. CREATE of an existing graph, DROP of a missing one
                 raise UserError(f"the update cannot be applied: {exc}") from None
-            old = {_key(q) for q in before}
-            after = list(scratch)
-            new = {_key(q) for q in after}
-            added = [q for q in after if _key(q) not in old]
-            removed = [q for q in before if _key(q) not in new]
+            added, removed = _difference(self.store.raw, scratch, scope)
             graphs = sorted({_graph_name(q) for q in (*added, *removed)})
             for g in graphs:
                 if (g in self._protected and g not in (allowed or set())) or g.startswith(self._staging):
@@ -139,10 +143,7 @@ class WriteGate:
             log = _log_update(self.store.namespaces.graph_iri(GRAPH_META), activity, agent,
                               operation, graphs, len(added), len(removed),
                               self.store.namespaces.kg)
-            try:
-                self.store.update(f"{update} ;\n{log}")
-            except QueryError:
-                raise
+            self.store.update(f"{update} ;\n{log}")
             data_changed = any(g not in self._shape_graphs for g in graphs)
             if data_changed:
                 derive_truthy(self.store)
@@ -150,32 +151,61 @@ class WriteGate:
             self.on_commit()
         return WriteResult(activity, len(added), len(removed), graphs)
 
+    @contextmanager
+    def _scratch(self) -> Iterator[ox.Store]:
+        """A writable copy of the store to try the write on. On disk it is a checkpoint (hard
+        links to the store's immutable files: milliseconds, whatever the size), opened as a
+        store of its own; in memory, a copy."""
+        if self.store.path is None:
+            copy = ox.Store()
+            copy.extend(self.store.quads())
+            yield copy
+            return
+        target = _scratch_dir(self.store.path)
+        self.store.checkpoint(target)
+        try:
+            copy = ox.Store(str(target))
+            yield copy
+            del copy
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
     def _validate(self, scratch: ox.Store, added: list[ox.Quad], removed: list[ox.Quad]) -> ValidationReport:
         """Validate the nodes the write touches, and the nodes that point at them, in the copy."""
         ns = self.store.namespaces
-        data = rdflib.Graph()
-        ontology = rdflib.Graph()
-        shapes = rdflib.Graph()
-        skip = {ns.graph_iri(GRAPH_TRUTHY), ns.graph_iri(GRAPH_META)}
-        for q in scratch:
-            g = _graph_name(q)
-            if g in skip or g.startswith(self._staging):
-                continue
-            triple = (_term(q.subject), _term(q.predicate), _term(q.object))
-            if g == ns.graph_iri(GRAPH_SHAPES):
-                shapes.add(triple)  # type: ignore[arg-type]
-            elif g in self._shape_graphs:
-                ontology.add(triple)  # type: ignore[arg-type]
-            else:
-                data.add(triple)  # type: ignore[arg-type]
         if any(_graph_name(q) in self._shape_graphs for q in (*added, *removed)):
             # the ontology or the shapes changed: any node may be affected
-            return validate_graphs(data, shapes, ontology)
+            return _validate_copy(scratch, ns)
+        vocabulary = {ns.graph_iri(g) for g in (GRAPH_ONTOLOGY, GRAPH_VOCABULARIES)}
+        terms = {q.subject for g in vocabulary
+                 for q in scratch.quads_for_pattern(None, None, None, ox.NamedNode(g))}
         changed = [(q.subject, q.object) for q in (*added, *removed)]
-        focus = affected(data, ontology, changed)
+        focus = affected(scratch, terms, changed)
         if not focus:
             return ValidationReport(conforms=True)
-        return validate_graphs(data, shapes, ontology, focus_nodes=sorted(focus))
+        return _validate_copy(scratch, ns, focus_nodes=sorted(focus, key=str))
+
+
+def _validate_copy(scratch: ox.Store, ns: Namespaces,
+                   focus_nodes: list[ox.NamedNode] | None = None) -> ValidationReport:
+    """pySHACL on the copy's data graphs, with the ontology and vocabularies mixed in."""
+    data, ontology, shapes = rdflib.Graph(), rdflib.Graph(), rdflib.Graph()
+    skip = {ns.graph_iri(GRAPH_TRUTHY), ns.graph_iri(GRAPH_META)}
+    vocabulary = {ns.graph_iri(GRAPH_ONTOLOGY), ns.graph_iri(GRAPH_VOCABULARIES)}
+    staging = ns.graph_iri(GRAPH_STAGING_PREFIX)
+    for q in scratch:
+        g = _graph_name(q)
+        if g in skip or g.startswith(staging):
+            continue
+        triple = (_term(q.subject), _term(q.predicate), _term(q.object))
+        if g == ns.graph_iri(GRAPH_SHAPES):
+            shapes.add(triple)  # type: ignore[arg-type]
+        elif g in vocabulary:
+            ontology.add(triple)  # type: ignore[arg-type]
+        else:
+            data.add(triple)  # type: ignore[arg-type]
+    focus = [rdflib.URIRef(n.value) for n in focus_nodes] if focus_nodes is not None else None
+    return validate_graphs(data, shapes, ontology, focus_nodes=focus)
 
 
 #: How many links a constraint on a focus node follows outwards in kgraph's shapes (a claim's
@@ -183,8 +213,8 @@ class WriteGate:
 READ_DEPTH = 3
 
 
-def affected(data: rdflib.Graph, vocabulary: rdflib.Graph,
-             changed: list[tuple[object, object]]) -> set[rdflib.URIRef]:
+def affected(data: ox.Store, terms: set[object],
+             changed: list[tuple[object, object]]) -> set[ox.NamedNode]:
     """The focus nodes whose validation a change of triples (subject, object) can alter.
 
     A constraint reads outwards from its focus node, up to READ_DEPTH links: so the subject's
@@ -192,26 +222,57 @@ def affected(data: rdflib.Graph, vocabulary: rdflib.Graph,
     reads the references citing it, a document its passages, a time value its owner's
     inferences): so the object itself, and the children of the subject's parents, are too.
     Vocabulary terms (classes, code-list concepts) are never expanded: every claim links to
-    kg:Asserts, and going through it would reach everything."""
-    terms = set(vocabulary.subjects())
-    subjects = {_term(s) for s, _ in changed if isinstance(s, (ox.NamedNode, ox.BlankNode))}
-    objects = {_term(o) for _, o in changed if isinstance(o, (ox.NamedNode, ox.BlankNode))}
+    kg:Asserts, and going through it would reach everything. Reads the store's indexes, so
+    the cost follows the size of the write, not of the store."""
+    subjects = {s for s, _ in changed if isinstance(s, (ox.NamedNode, ox.BlankNode))}
+    objects = {o for _, o in changed if isinstance(o, (ox.NamedNode, ox.BlankNode))}
 
-    def parents(nodes: set[rdflib.term.Node]) -> set[rdflib.term.Node]:
-        return {p for n in nodes if n not in terms for p in data.subjects(None, n)}
+    def parents(nodes: set[object]) -> set[object]:
+        return {q.subject for n in nodes if n not in terms
+                for q in data.quads_for_pattern(None, None, n, None)}  # type: ignore[arg-type]
 
     ancestors = set(subjects)
     frontier = set(subjects)
-    parents_1: set[rdflib.term.Node] = set()
+    parents_1: set[object] = set()
     for depth in range(READ_DEPTH):
         frontier = parents(frontier) - ancestors
         if depth == 0:
             parents_1 = set(frontier)
         ancestors |= frontier
-    siblings = {c for p in parents_1 | subjects if p not in terms
-                for c in data.objects(p, None) if not isinstance(c, rdflib.Literal)}
+    siblings = {q.object for p in parents_1 | subjects if p not in terms
+                for q in data.quads_for_pattern(p, None, None, None)  # type: ignore[arg-type]
+                if not isinstance(q.object, ox.Literal)}
     nodes = ancestors | objects | siblings
-    return {n for n in nodes if isinstance(n, rdflib.URIRef) and n not in terms}
+    return {n for n in nodes if isinstance(n, ox.NamedNode) and n not in terms}
+
+
+def _difference(before: ox.Store, after: ox.Store,
+                scope: list[str | None] | None) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The quads the write added and removed: over the graphs in `scope`, or everything."""
+    def quads(store: ox.Store) -> list[ox.Quad]:
+        if scope is None:
+            return list(store)
+        return [q for g in scope
+                for q in store.quads_for_pattern(None, None, None,
+                                                 ox.DefaultGraph() if g is None else ox.NamedNode(g))]
+
+    old_quads, new_quads = quads(before), quads(after)
+    old = {_key(q) for q in old_quads}
+    new = {_key(q) for q in new_quads}
+    return ([q for q in new_quads if _key(q) not in old],
+            [q for q in old_quads if _key(q) not in new])
+
+
+def _scratch_dir(store: Path) -> Path:
+    # unique per write: the copy of the previous write may still be open until collected
+    return store.parent / f"{store.name}.scratch-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def _drop_leftover_scratch(store: Path) -> None:
+    """Copies left by a process that died mid-write (the store is locked by one process, so
+    none of them can be in use when a gate is made)."""
+    for leftover in store.parent.glob(f"{store.name}.scratch-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _key(q: ox.Quad) -> str:

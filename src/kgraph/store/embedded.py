@@ -122,6 +122,62 @@ class EmbeddedStore:
             raise StoreError(f"the store failed while replacing {graph}: {exc}") from exc
         return count
 
+    def replace_graphs_from_files(
+        self,
+        files: Sequence[tuple[Path, ox.RdfFormat, str]],
+        *,
+        progress: Callable[[str, int], None] | None = None,
+        bulk_threshold: int = 64 * 1024 * 1024,
+    ) -> dict[str, int]:
+        """Replace graphs with the content of files, parsed and written by the engine itself
+        (no Python object per triple): `files` are (path, format, target graph); files that
+        share a graph are merged.
+
+        A graph that does not exist yet and comes from one file is loaded straight into place
+        in one transaction (a first load is mostly this). Any other graph is filled in a
+        staging graph and MOVEd over its target, and all those MOVEs are one update. Files over
+        `bulk_threshold` bytes go through the bulk loader (bounded memory, not transactional:
+        always into staging). On a syntax error (SyntaxError with the file's line and column)
+        the staging graphs and the graphs this call created are dropped: the store is as it
+        was. A crash leaves whole graphs or staging graphs, dropped at the next open."""
+        prefix = self.namespaces.graph_iri(GRAPH_STAGING_PREFIX)
+        existing = set(self.graphs())
+        per_graph: dict[str, int] = {}
+        for path, _, graph in files:
+            per_graph[graph] = per_graph.get(graph, 0) + 1
+        direct = {graph for graph, n in per_graph.items() if n == 1 and graph not in existing
+                  and not any(g == graph and p.stat().st_size > bulk_threshold for p, _, g in files)}
+        into = {graph: graph if graph in direct else prefix + _slug(graph) for graph in per_graph}
+        staged = [into[g] for g in per_graph if g not in direct]
+        counts = dict.fromkeys(per_graph, 0)
+        try:
+            if staged:
+                self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in staged))
+            for path, fmt, graph in files:
+                load = self._store.bulk_load if path.stat().st_size > bulk_threshold else self._store.load
+                load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
+                     to_graph=ox.NamedNode(into[graph]))
+                before, counts[graph] = counts[graph], self._count_graph(into[graph])
+                if progress:
+                    progress(str(path), counts[graph] - before)
+            moves = [f"MOVE SILENT GRAPH <{into[g]}> TO GRAPH <{g}>" if counts[g]
+                     else f"DROP SILENT GRAPH <{g}>"  # MOVE from an empty graph is a no-op
+                     for g in per_graph if g not in direct]
+            if moves:
+                self._store.update(" ;\n".join(moves))
+        except BaseException as exc:
+            undo = [*staged, *direct]
+            if undo:
+                self._store.update(" ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in undo))
+            if isinstance(exc, OSError):
+                raise StoreError(f"the store failed while loading files: {exc}") from exc
+            raise
+        return counts
+
+    def _count_graph(self, graph: str) -> int:
+        result = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(next(iter(result))["n"].value)  # type: ignore[index,union-attr,call-overload]
+
     def drop_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH <{graph}>")
 
