@@ -17,13 +17,9 @@ Writes are serialised by a lock: one at a time, each seeing the previous one.
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -80,8 +76,6 @@ class WriteGate:
                            ns.graph_iri("audit")}
         self._staging = ns.graph_iri(GRAPH_STAGING_PREFIX)
         self._shape_graphs = {ns.graph_iri(g) for g in (GRAPH_ONTOLOGY, GRAPH_VOCABULARIES, GRAPH_SHAPES)}
-        if store.path is not None:
-            _drop_leftover_scratch(store.path)
 
     # operations --------------------------------------------------------------------------------
     def update(self, text: str, *, agent: str) -> WriteResult:
@@ -119,14 +113,14 @@ class WriteGate:
                allowed: set[str] | None = None, scope: list[str | None] | None = None) -> WriteResult:
         """`scope`: the graphs the update can change, when the operation says so (Graph Store
         requests); the difference is then computed on them alone instead of the whole store."""
-        with self._lock, self._scratch() as scratch:
+        with self._lock, self.store.scratch_copy(scope) as scratch:
             try:
                 scratch.update(update, prefixes=self.store.namespaces.prefixes)
             except SyntaxError as exc:
                 raise query_error(exc, "update") from None
             except OSError as exc:  # e.g. CREATE of an existing graph, DROP of a missing one
                 raise UserError(f"the update cannot be applied: {exc}") from None
-            added, removed = _difference(self.store.raw, scratch, scope)
+            added, removed = _difference(self.store, scratch, scope)
             graphs = sorted({_graph_name(q) for q in (*added, *removed)})
             for g in graphs:
                 if (g in self._protected and g not in (allowed or set())) or g.startswith(self._staging):
@@ -150,25 +144,6 @@ class WriteGate:
         if self.on_commit:
             self.on_commit()
         return WriteResult(activity, len(added), len(removed), graphs)
-
-    @contextmanager
-    def _scratch(self) -> Iterator[ox.Store]:
-        """A writable copy of the store to try the write on. On disk it is a checkpoint (hard
-        links to the store's immutable files: milliseconds, whatever the size), opened as a
-        store of its own; in memory, a copy."""
-        if self.store.path is None:
-            copy = ox.Store()
-            copy.extend(self.store.quads())
-            yield copy
-            return
-        target = _scratch_dir(self.store.path)
-        self.store.checkpoint(target)
-        try:
-            copy = ox.Store(str(target))
-            yield copy
-            del copy
-        finally:
-            shutil.rmtree(target, ignore_errors=True)
 
     def _validate(self, scratch: ox.Store, added: list[ox.Quad], removed: list[ox.Quad]) -> ValidationReport:
         """Validate the nodes the write touches, and the nodes that point at them, in the copy."""
@@ -246,33 +221,22 @@ def affected(data: ox.Store, terms: set[object],
     return {n for n in nodes if isinstance(n, ox.NamedNode) and n not in terms}
 
 
-def _difference(before: ox.Store, after: ox.Store,
+def _difference(store: EmbeddedStore, after: ox.Store,
                 scope: list[str | None] | None) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """The quads the write added and removed: over the graphs in `scope`, or everything."""
-    def quads(store: ox.Store) -> list[ox.Quad]:
-        if scope is None:
-            return list(store)
-        return [q for g in scope
-                for q in store.quads_for_pattern(None, None, None,
-                                                 ox.DefaultGraph() if g is None else ox.NamedNode(g))]
+    def graph_quads(g: str | None, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        return [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)] if g is None else list(quads)
 
-    old_quads, new_quads = quads(before), quads(after)
+    if scope is None:
+        old_quads, new_quads = list(store.quads()), list(after)
+    else:
+        old_quads = [q for g in scope for q in graph_quads(g, store.quads(g))]
+        new_quads = [q for g in scope for q in graph_quads(g, after.quads_for_pattern(
+            None, None, None, ox.DefaultGraph() if g is None else ox.NamedNode(g)))]
     old = {_key(q) for q in old_quads}
     new = {_key(q) for q in new_quads}
     return ([q for q in new_quads if _key(q) not in old],
             [q for q in old_quads if _key(q) not in new])
-
-
-def _scratch_dir(store: Path) -> Path:
-    # unique per write: the copy of the previous write may still be open until collected
-    return store.parent / f"{store.name}.scratch-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-
-
-def _drop_leftover_scratch(store: Path) -> None:
-    """Copies left by a process that died mid-write (the store is locked by one process, so
-    none of them can be in use when a gate is made)."""
-    for leftover in store.parent.glob(f"{store.name}.scratch-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _key(q: ox.Quad) -> str:

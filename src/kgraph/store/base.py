@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import IO, Protocol, Union, runtime_checkable
 
 import pyoxigraph as ox
@@ -83,6 +84,13 @@ class GraphStore(Protocol):
 
     def dump(self, output: IO[bytes], format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:
         """Write the whole dataset."""
+        ...
+
+    def scratch_copy(self, scope: Sequence[str | None] | None = None) -> AbstractContextManager[ox.Store]:
+        """A writable local pyoxigraph copy to try a write on before it is committed: at least
+        the graphs in `scope` (None: every graph; None inside it: the default graph), the
+        ontology, vocabularies and shapes, and whatever the shapes read around the nodes the
+        write touches. Changes to it never reach the store."""
         ...
 
     def close(self) -> None: ...

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -199,6 +203,25 @@ class EmbeddedStore:
         except OSError as exc:
             raise StoreError(f"cannot checkpoint the store to {target}: {exc}") from exc
 
+    @contextmanager
+    def scratch_copy(self, scope: Sequence[str | None] | None = None) -> Iterator[ox.Store]:
+        """A writable copy of the store to try a write on (`scope`, the graphs the write may
+        change, does not matter here: the whole store is copied). On disk it is a checkpoint
+        (hard links to the store's immutable files: milliseconds, whatever the size) opened as
+        a store of its own; in memory, a copy."""
+        if self.path is None:
+            copy = ox.Store()
+            copy.extend(self._store)
+            yield copy
+            return
+        # unique per write: the previous write's copy may stay open until it is collected
+        target = self.path.parent / f"{self.path.name}.scratch-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.checkpoint(target)
+        try:
+            yield ox.Store(str(target))
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
     def flush(self) -> None:
         self._store.flush()
 
@@ -210,10 +233,15 @@ class EmbeddedStore:
         del self._store
 
     def _drop_leftover_staging(self) -> None:
+        """Staging graphs and scratch copies left by a process that died mid-write (the store
+        is locked by one process, so none of them can be in use now)."""
         prefix = self.namespaces.graph_iri(GRAPH_STAGING_PREFIX)
         for iri in self.graphs():
             if iri.startswith(prefix):
                 self._store.update(f"DROP SILENT GRAPH <{iri}>")
+        if self.path is not None:
+            for leftover in self.path.parent.glob(f"{self.path.name}.scratch-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
 
     @property
     def raw(self) -> ox.Store:
