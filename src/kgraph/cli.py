@@ -1,4 +1,5 @@
-"""The `kgraph` command line: compile, load, validate, query, fmt, graphs, serve.
+"""The `kgraph` command line: add-source, match, compile, load, validate, query, fmt, graphs,
+audit, withdraw, export, release, dump, restore, serve.
 
 Every option is also a KGRAPH_* environment variable (see `kgraph serve --help`). Errors are
 printed as one readable line (file:line:column where there is one) and end with the error's exit
@@ -56,14 +57,21 @@ def _store(settings: Settings, *, in_memory: bool = False):  # type: ignore[no-u
 def compile_cmd(
     repository: RepoOpt = None,
     check: Annotated[bool, typer.Option("--check", help="fail if data/ttl is not up to date")] = False,
+    validate_: Annotated[Optional[bool], typer.Option("--validate/--no-validate", help="validate the compiled graphs against the shapes before writing (default: when a file changes)")] = None,
 ) -> None:
-    """Compile data/authoring/*.yaml into canonical Turtle in data/ttl/."""
+    """Compile data/authoring/*.yaml into canonical Turtle in data/ttl/, validating it against
+    the shapes first (violations are reported at the authoring file's line; exit 3, nothing
+    written)."""
     from kgraph.authoring.compile_all import compile_repository
 
     settings = _settings(repository=repository)
-    results = compile_repository(settings.repository, check=check)
+    results = compile_repository(settings.repository, check=check,
+                                 validate=False if check and validate_ is None else validate_)
     stale = [r for r in results if r.changed]
     for r in results:
+        if r.draft:
+            out.print(f"{'draft':>9}  {r.path.relative_to(settings.repository)}  (no claims yet: not written)")
+            continue
         status = "stale" if (check and r.changed) else ("written" if r.changed else "unchanged")
         out.print(f"{status:>9}  {r.path.relative_to(settings.repository)}  ({r.triples} triples)")
         for p in r.uncovered:
@@ -71,6 +79,91 @@ def compile_cmd(
                       f"and not excluded: {p.text!r}")
     if check and stale:
         raise UserError("data/ttl is out of date: run `kgraph compile`")
+
+
+# -- add-source / match -----------------------------------------------------------------------
+
+@app.command("add-source")
+def add_source_cmd(
+    text_file: Annotated[Path, typer.Argument(help="the source's text (UTF-8), stored as given")],
+    source_id: Annotated[str, typer.Option("--id", help="the source's identifier: lower-case letters, digits, '-'")],
+    title: Annotated[Optional[str], typer.Option(help="its title, in its own language")] = None,
+    language: Annotated[Optional[str], typer.Option(help="its language tag (en, id, ru...); else undetermined")] = None,
+    publisher: Annotated[Optional[str], typer.Option(help="its publisher's name (matched later with `kgraph match`)")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="its date of publication, YYYY-MM-DD")] = None,
+    url: Annotated[Optional[str], typer.Option(help="its address")] = None,
+    rights: Annotated[Optional[str], typer.Option(help="who holds the rights to its text, and on what terms")] = None,
+    document_class: Annotated[str, typer.Option("--class", help="its kg: class")] = "NewsArticle",
+    headline: Annotated[bool, typer.Option("--headline/--no-headline", help="the first paragraph is its headline")] = True,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing source of that id")] = False,
+    repository: RepoOpt = None,
+) -> None:
+    """Add a source: store its text and write a starter authoring file with its metadata (only
+    what is given; the rest is recorded as unknown) and its passages, ready for claims."""
+    from kgraph.authoring.add_source import SourceMetadata, add_source
+
+    settings = _settings(repository=repository)
+    meta = SourceMetadata(title=title, language=language, publisher=publisher, published=date,
+                          url=url, rights=rights, document_class=document_class, headline=headline)
+    added = add_source(settings.repository, text_file, source_id, meta, force=force)
+    root = settings.repository
+    out.print(f"wrote {added.text_path.relative_to(root)} and {added.yaml_path.relative_to(root)} "
+              f"({len(added.passages)} passages)")
+    out.print(f"next: name its entities under `mentions:`, run `kgraph match {source_id}`, "
+              "write its claims, then `kgraph compile`")
+
+
+@app.command("match")
+def match_cmd(
+    source_id: Annotated[str, typer.Argument(help="the source whose mentions to match")],
+    confirm: Annotated[bool, typer.Option("--confirm", help="record the decisions (refused while a name is ambiguous)")] = False,
+    choose: Annotated[Optional[list[str]], typer.Option("--choose", help="KEY=ENTITY: the curator's choice for a mention (repeatable)")] = None,
+    by: Annotated[str, typer.Option("--by", help="who confirms (an agent identifier)")] = "agent/kgraph-curators",
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    repository: RepoOpt = None,
+) -> None:
+    """Match the names a source uses against the known entities (label, alias in any
+    language, Wikidata / GeoNames id): matched, ambiguous or new. Nothing is merged until the
+    curator confirms; names new to their entity become aliases with that provenance."""
+    from kgraph.authoring.matching import AMBIGUOUS, NEW, confirm as confirm_matches, match_source
+
+    settings = _settings(repository=repository)
+    choices: dict[str, str] = {}
+    for item in choose or []:
+        key, sep, entity = item.partition("=")
+        if not sep or not key or not entity:
+            raise UserError(f"--choose {item!r}: write KEY=ENTITY, e.g. gerasimov=person/valery-gerasimov")
+        choices[key.strip()] = entity.strip()
+    if choices and not confirm:
+        raise UserError("--choose records a decision: give --confirm with it")
+    results = match_source(settings.repository, source_id)
+    decisions = None
+    if confirm:
+        decisions = confirm_matches(settings.repository, source_id, results, choices, by=by)
+    if as_json:
+        body = {"source": source_id, "mentions": [r.as_json() for r in results]}
+        if decisions is not None:
+            body["confirmed"] = {k: d.entity for k, d in sorted(decisions.mentions.items())}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    style = {"matched": "green", AMBIGUOUS: "bold red", NEW: "yellow"}
+    table = Table(title=f"mentions of {source_id}")
+    for column in ("mention", "name", "status", "entity / candidates", "how", "new alias", "confirmed"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(r.mention.key, f"{r.mention.name} @{r.mention.lang}",
+                      f"[{style[r.status]}]{r.status}[/]", r.entity or ", ".join(r.candidates) or "—",
+                      r.how or "", "yes" if r.new_alias else "", r.confirmed or "")
+    out.print(table)
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("matched", AMBIGUOUS, NEW)}
+    out.print(f"{counts['matched']} matched, {counts[AMBIGUOUS]} ambiguous, {counts[NEW]} new")
+    if decisions is not None:
+        learnt = [d for d in decisions.mentions.values() if d.new_alias]
+        out.print(f"confirmed {len(decisions.mentions)} decision(s) by {by}"
+                  + (f"; {len(learnt)} alias(es) learnt" if learnt else ""))
+    elif results:
+        out.print(f"review, then `kgraph match {source_id} --confirm` (--choose KEY=ENTITY for ambiguous "
+                  "names; add new ones to data/authoring/entities.yaml first)")
 
 
 # -- load ------------------------------------------------------------------------------------
@@ -426,6 +519,91 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+# -- withdraw --------------------------------------------------------------------------------
+
+@app.command()
+def withdraw(
+    source_id: Annotated[str, typer.Argument(help="the source to withdraw")],
+    reason: Annotated[str, typer.Option("--reason", help="why it is withdrawn (recorded, and shown with every 410)")],
+    by: Annotated[str, typer.Option("--by", help="who withdraws it (an agent identifier)")] = "agent/kgraph-curators",
+    keep_files: Annotated[bool, typer.Option("--keep-files", help="change the store only, not the repository files")] = False,
+    store: StoreOpt = None,
+    repository: RepoOpt = None,
+) -> None:
+    """Withdraw a source: remove its graph from the store (a validated, logged write), record
+    who withdrew it, when and why in graph/withdrawn, so its IRIs answer 410 Gone; delete its
+    compiled Turtle and park its authoring file in data/authoring/withdrawn/."""
+    from kgraph.withdrawal import withdraw as withdraw_source
+
+    settings = _settings(store=store, repository=repository)
+    s = _store(settings) if Path(settings.store).exists() else None
+    try:
+        w = withdraw_source(settings.repository, source_id, reason=reason, by=by, store=s,
+                            keep_files=keep_files)
+    finally:
+        if s is not None:
+            s.close()
+    out.print(f"withdrew {w.graph}: {len(w.minted)} IRIs now answer 410 ({w.iri})")
+    for line in w.files:
+        out.print(f"  {line}")
+
+
+# -- export / release ------------------------------------------------------------------------
+
+export_app = typer.Typer(help="Export the claims for people who work in spreadsheets.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("csv")
+def export_csv(
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write; default standard output")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """One row per claim (RFC 4180 CSV, UTF-8): proposition, value, bounds, date and precision,
+    place, claimant, party, source, passage, inferred parts, grades."""
+    from kgraph.exports import claims_csv
+
+    settings = _settings(store=store)
+    s = _existing_store(settings)
+    text = claims_csv(s)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        err.print(f"wrote {text.count(chr(10)) - 1} claim(s) to {output}")
+
+
+@app.command()
+def release(
+    directory: Annotated[Path, typer.Argument(help="folder to write the release into")],
+    version: Annotated[Optional[str], typer.Option(help="release version (default: the package's)")] = None,
+    store: StoreOpt = None,
+    repository: RepoOpt = None,
+) -> None:
+    """Write a release: the whole dataset as N-Quads, the claims as CSV, and a VoID/DCAT
+    description (counts, version, date, licence, checksums) in Turtle."""
+    from kgraph.exports import write_release
+
+    settings = _settings(store=store, repository=repository)
+    s = _existing_store(settings)
+    files = write_release(s, directory, version=version, repository=settings.repository)
+    for f in files:
+        out.print(f"wrote {f}")
+
+
+def _existing_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from kgraph.namespaces import Namespaces
+    from kgraph.store.embedded import EmbeddedStore
+
+    path = Path(settings.store)
+    if not path.exists():
+        raise UserError(f"no store at {path}: run `kgraph load` first (or give --store)")
+    s = EmbeddedStore(path, Namespaces(settings.base_iri), read_only=True)
+    if not s.graphs():
+        raise UserError(f"the store at {path} is empty: run `kgraph load` first")
+    return s
 
 
 # -- dump / restore --------------------------------------------------------------------------

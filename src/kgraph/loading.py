@@ -29,6 +29,7 @@ from kgraph.namespaces import (
     GRAPH_SOURCE_PREFIX,
     GRAPH_TRUTHY,
     GRAPH_VOCABULARIES,
+    GRAPH_WITHDRAWN,
     Namespaces,
 )
 from kgraph.settings import DEFAULT_BASE_IRI
@@ -48,7 +49,8 @@ class GraphFile:
 def plan_repository(root: Path, namespaces: Namespaces) -> list[GraphFile]:
     """Every RDF file of the repository with its graph, in a stable order."""
     patterns = ("ontology/*.ttl", "ontology/imports/*.ttl", "shapes/*.ttl",
-                "data/ttl/entities.ttl", "data/ttl/dataset.ttl", "data/ttl/sources/*.ttl")
+                "data/ttl/entities.ttl", "data/ttl/dataset.ttl", "data/ttl/withdrawn.ttl",
+                "data/ttl/sources/*.ttl")
     return [
         GraphFile(path, graph_for_file(path, namespaces))
         for pattern in patterns
@@ -63,7 +65,7 @@ def graph_for_file(path: Path, namespaces: Namespaces) -> str:
     name = path.stem
     if parts[-3:-1] == ("ttl", "sources") and len(parts) >= 4 and parts[-4] == "data":
         return namespaces.graph_iri(GRAPH_SOURCE_PREFIX + name)
-    if parts[-3:-1] == ("data", "ttl") and name in (GRAPH_ENTITIES, GRAPH_DATASET):
+    if parts[-3:-1] == ("data", "ttl") and name in (GRAPH_ENTITIES, GRAPH_DATASET, GRAPH_WITHDRAWN):
         return namespaces.graph_iri(name)
     if parts[-3:-1] == ("ontology", "imports"):
         return namespaces.graph_iri(GRAPH_VOCABULARIES)

@@ -85,6 +85,7 @@ GRAPH_ENTITIES = "entities"
 GRAPH_DATASET = "dataset"
 GRAPH_TRUTHY = "truthy"
 GRAPH_META = "meta"
+GRAPH_WITHDRAWN = "withdrawn"
 GRAPH_SOURCE_PREFIX = "source/"
 GRAPH_STAGING_PREFIX = "staging/"
 

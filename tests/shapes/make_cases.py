@@ -22,7 +22,7 @@ OUT = Path(__file__).resolve().parent
 ROOT = OUT.parent.parent
 BASE = (OUT / "valid/base.ttl").read_text()
 SHAPES = rdflib.Graph().parse(ROOT / "shapes/kgraph-shapes.ttl")
-MESSAGES = [str(m) for m in SHAPES.objects(None, SH.message)]
+MESSAGES = list(dict.fromkeys(str(m) for m in SHAPES.objects(None, SH.message)))
 
 ID = "https://w3id.org/kgraph/id/"
 ONT = "https://w3id.org/kgraph/ontology"
@@ -152,6 +152,61 @@ AREA = """
     skos:prefLabel "outskirts of Alfa"@en ;
 .
 """
+
+grading_doc = ID + "grading/mini"
+grading_claim = ID + "grading/mini/alfa-taken"
+alias = ID + "alias/mini/budi"
+withdrawal = ID + "withdrawal/old-source/20260101T000000Z"
+
+
+def graded(reliability="kg:ReliabilityB", credibility="kg:Credibility2", doc_grader=True) -> str:
+    """A reliability grading of the document and a credibility grading of claim A."""
+    rel = f"    kg:reliability {reliability} ;\n" if reliability else ""
+    cred = f"    kg:credibility {credibility} ;\n" if credibility else ""
+    by = f"    prov:wasAttributedTo <{curators}> ;\n" if doc_grader else ""
+    return f"""
+<{doc}> kg:reliabilityGrading <{grading_doc}> .
+<{grading_doc}>
+    a kg:ReliabilityGrading ;
+{rel}{by}    kg:reason "A test outlet with a record of accurate reports."@en ;
+.
+<{claimA}> kg:credibilityGrading <{grading_claim}> .
+<{grading_claim}>
+    a kg:CredibilityGrading ;
+{cred}    prov:wasAttributedTo <{curators}> ;
+.
+"""
+
+
+def learnt_alias(document=True) -> str:
+    """'Pak Budi' learnt as an alias of Budi Santoso from the mini document."""
+    derived = f"    prov:wasDerivedFrom <{doc}> ;\n" if document else ""
+    return f"""
+<{budi}> skos:altLabel "Pak Budi"@id .
+<{alias}>
+    a kg:LearntAlias ;
+    rdfs:label "alias 'Pak Budi' of person/budi-santoso, learnt from mini"@en ;
+    kg:aliasOf <{budi}> ;
+    rdf:value "Pak Budi"@id ;
+{derived}    prov:wasAttributedTo <{curators}> ;
+.
+"""
+
+
+def withdrawn(reason=True) -> str:
+    """The tombstone of a withdrawn source."""
+    why = '    kg:reason "The source was found to be a fabrication."@en ;\n' if reason else ""
+    return f"""
+<{withdrawal}>
+    a kg:Withdrawal ;
+    rdfs:label "Withdrawal of source old-source"@en ;
+    kg:withdrawnGraph <https://w3id.org/kgraph/graph/source/old-source> ;
+    prov:wasAssociatedWith <{curators}> ;
+    prov:endedAtTime "2026-01-01T00:00:00Z"^^xsd:dateTime ;
+{why}    prov:invalidated <{ID}claim/old-source/some-claim> ;
+.
+"""
+
 
 # (file stem, message key, focus, description, edits, extra expectation triples)
 CASES = [
@@ -442,6 +497,22 @@ CASES = [
     ("OntologyShape--plain-title", "language-tagged title", ONT,
      "The data gives the ontology a title without a language tag.",
      [append(f'<{ONT}> dcterms:title "kgraph ontology" .')]),
+    # ---- grades, learnt aliases, withdrawals
+    ("ReliabilityGradingShape--credibility-grade", "Admiralty reliability scale", grading_doc,
+     "The source's reliability grading gives a credibility grade (2) instead of A-F.",
+     [append(graded(reliability="kg:Credibility2"))]),
+    ("CredibilityGradingShape--no-grade", "Admiralty credibility scale", grading_claim,
+     "The claim's credibility grading gives no grade.",
+     [append(graded(credibility=None))]),
+    ("GradingShape--no-grader", "who graded it", grading_doc,
+     "The source's reliability grading does not say who graded it.",
+     [append(graded(doc_grader=False))]),
+    ("LearntAliasShape--no-document", "A learnt alias must name its entity", alias,
+     "The learnt alias does not say which document it was read in.",
+     [append(learnt_alias(document=False))]),
+    ("WithdrawalShape--no-reason", "A withdrawal must say which graph", withdrawal,
+     "The withdrawal does not say why the source was withdrawn.",
+     [append(withdrawn(reason=False))]),
 ]
 
 
@@ -565,6 +636,10 @@ VALID_CASES = [
     ("place-with-verified-geometry",
      "A settlement with a verified geometry: a geo:Geometry with one WKT literal and the source of its coordinates.",
      [GEO_PREFIX, HAS_GEOMETRY, append(geometry())]),
+    ("graded-aliased-withdrawn",
+     "A graded source and claim (Admiralty B and 2), an alias learnt from the source, and the "
+     "tombstone of another, withdrawn source.",
+     [append(graded()), append(learnt_alias()), append(withdrawn())]),
     ("excluded-passage",
      "A passage cited by no reference but carrying an exclusion reason (the headline's reference "
      "now cites p2-s1, which holds the same words).",

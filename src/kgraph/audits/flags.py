@@ -105,12 +105,32 @@ def value_text(ctx: Context, value: Any) -> str:
 
 # -- corroboration ---------------------------------------------------------------------------
 
+def grade_list(ctx: Context, claims: Iterable[str]) -> list[str]:
+    """The Admiralty grades of the claims and of the sources they were read in, in words."""
+    parts: list[str] = []
+    for claim in claims:
+        for kind, graded, grade, grader in ctx.grades(claim):
+            by = f" by {ctx.label(grader)}" if grader else ""
+            text = (f"source {ctx.label(graded)} reliability {grade}{by}" if kind == "reliability"
+                    else f"{ctx.label(graded)} credibility {grade}{by}")
+            if text not in parts:
+                parts.append(text)
+    return parts
+
+
+def grades_text(ctx: Context, claims: Iterable[str]) -> str:
+    """' Graded: ...' for a flag's message, or '' when nothing is graded."""
+    parts = grade_list(ctx, claims)
+    return f" Graded: {'; '.join(parts)}." if parts else ""
+
+
 @flagger("corroboration")
 def corroboration(rows: list[Row], ctx: Context) -> list[Flag]:
     out = []
     for row in rows:
         members = row["members"]
         about = proposition(ctx, row["subject"], row["predicate"], row["about"], row["figure"])
+        graded = grades_text(ctx, members)
         evidence = ctx.evidence_of(members)
         claims, claimants, sources = row["claims"], row["claimants"], row["sources"]
         parties, unknown = row["partyList"], row["unaffiliatedList"]
@@ -125,16 +145,16 @@ def corroboration(rows: list[Row], ctx: Context) -> list[Flag]:
             out.append(make("corroboration", "single-party", about,
                             f"Rests on {party}: {claims} claims by {claimants} claimants "
                             f"({who}), {origins}{note}. No claimant of another party states "
-                            "it.", members, evidence))
+                            f"it.{graded}", members, evidence))
         if claims >= 2 and sources == 1:
             out.append(make("corroboration", "single-source", about,
                             f"{claims} claims, but one source once relays are collapsed: "
-                            f"{names(ctx, row['originList'])}.", members, evidence))
+                            f"{names(ctx, row['originList'])}.{graded}", members, evidence))
         if claimants == 1:
             party = (ctx.label(parties[0]) if parties else "party unknown")
             out.append(make("corroboration", "uncorroborated", about,
                             f"One claimant only: {who} ({party}), from "
-                            f"{names(ctx, row['originList'])}.", members, evidence))
+                            f"{names(ctx, row['originList'])}.{graded}", members, evidence))
     return out
 
 

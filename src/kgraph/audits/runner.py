@@ -392,6 +392,14 @@ class Context:
             self._facts[node] = out
         return self._facts[node]
 
+    def grades(self, claim: str) -> list[tuple[str, str, str, str | None]]:
+        """The claim's Admiralty grades, if a curator gave any: (kind, graded node, grade,
+        grader), the claim's credibility and the reliability of the documents it was read in."""
+        _, rows = select(self.store, support_query("grades"), {"claim": ox.NamedNode(claim)})
+        found = {(plain(r["kind"]), r["graded"].value, plain(r["grade"]),
+                  r["grader"].value if r.get("grader") is not None else None) for r in rows}
+        return sorted(found, key=lambda g: (g[0], g[1], g[2], g[3] or ""))
+
     def evidence_of(self, claims: Iterable[str]) -> list[Evidence]:
         out: list[Evidence] = []
         for claim in claims:
@@ -437,6 +445,12 @@ def run_audit(store: Any, name: str, params: Mapping[str, str] | None = None, *,
             row[n] = value
         rows.append(row)
     ctx = context or Context(store)
+    if audit_.name == "corroboration":  # the Admiralty grades, where a curator gave them
+        from kgraph.audits.flags import grade_list
+
+        variables = [*variables, "grades"]
+        for row in rows:
+            row["grades"] = grade_list(ctx, row.get("members") or [])
     flags = flag(audit_.name, rows, ctx)
     flags.sort(key=lambda f: (SEVERITIES.index(f.severity), f.code, f.about, f.id))
     return AuditResult(audit_, {k: bindings[k].value for k in bindings}, variables, rows,

@@ -25,6 +25,7 @@ from typing import Any
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from kgraph.authoring.mentions import decisions_path, read_decisions, read_mentions
 from kgraph.authoring.numbers import parse_quantity
 from kgraph.authoring.passages import Passage, segment
 from kgraph.authoring.yamlfile import Node, load_yaml
@@ -60,6 +61,9 @@ MODALITIES = {
 PRECISIONS = {"day": "unitDay", "month": "unitMonth", "year": "unitYear"}
 UNITS = {"NUM": "NUM", "KiloM2": "KiloM2", "HR": "HR", "DAY": "DAY"}
 PASSAGE_ROLES = {"Headline", "RepeatedHeadline", "SectionTitle", "BodySentence"}
+#: The Admiralty (NATO) grading scales: source reliability A-F, information credibility 1-6.
+RELIABILITY = ("A", "B", "C", "D", "E", "F")
+CREDIBILITY = ("1", "2", "3", "4", "5", "6")
 
 
 @dataclass
@@ -68,6 +72,16 @@ class Context:
 
     ns: Namespaces
     graph: Graph = field(default_factory=Graph)
+    #: mention key -> the entity identifier a curator confirmed for it
+    mentions: dict[str, str] = field(default_factory=dict)
+    #: mention key -> name, for mentions not confirmed yet
+    pending: dict[str, str] = field(default_factory=dict)
+    #: node -> (authoring file, line) of the block that minted it, to report shape violations
+    lines: dict[URIRef, tuple[str, int]] = field(default_factory=dict)
+    here: tuple[str, int] | None = None
+    #: (who, when) the mentions were confirmed, for the provenance of learnt aliases
+    learnt_by: tuple[str, str] | None = None
+    source_id: str = "<source-id>"
 
     def __post_init__(self) -> None:
         for prefix, iri in self.ns.prefixes.items():
@@ -85,6 +99,12 @@ class Context:
 
     def add(self, s: Any, p: Any, o: Any) -> None:
         self.graph.add((s, p, o))
+        if self.here is not None and isinstance(s, URIRef):
+            self.lines.setdefault(s, self.here)
+
+    def at(self, node: Node) -> None:
+        """Nodes minted from now on come from `node`'s block (for reporting)."""
+        self.here = (node.source, node.line)
 
     def term(self, value: Any, where: Node, key: str) -> URIRef | Literal:
         """An authoring value as an RDF term: 'kind/local' is a kgraph IRI, 'prefix:local' a
@@ -106,6 +126,8 @@ class Context:
         raise where.fail(f"cannot use {value!r} as a value", key)
 
     def iri_or_literal(self, value: str, where: Node, key: str) -> URIRef | Literal:
+        if value.startswith("mention/"):
+            return self.mention(value[len("mention/"):], where, key)
         if _REF.match(value):
             return self.ref(value)
         curie = _CURIE.match(value)
@@ -114,6 +136,15 @@ class Context:
         if value.startswith(("http://", "https://")):
             return URIRef(value)
         return Literal(value)
+
+    def mention(self, name: str, where: Node, key: str) -> URIRef:
+        """`mention/<key>`: the entity a curator confirmed for that name, never a guess."""
+        if name in self.mentions:
+            return self.ref(self.mentions[name])
+        if name in self.pending:
+            raise where.fail(f"{key}: mention/{name} ({self.pending[name]!r}) has no confirmed "
+                             f"entity: run `kgraph match {self.source_id}` and confirm it", key)
+        raise where.fail(f"{key}: no mention {name!r} under 'mentions:'", key)
 
     def iri(self, value: Any, where: Node, key: str) -> URIRef:
         term = self.term(value, where, key) if isinstance(value, str) else None
@@ -231,7 +262,7 @@ def _quantity(ctx: Context, node_iri: URIRef, spec: Any, where: Node, lang: str)
     _known_keys(spec, {"verbatim", "reading", "unit", "amount"})
     verbatim = str(_require(spec, "verbatim", "the number as the source writes it"))
     try:
-        q = parse_quantity(str(spec.get("reading", verbatim)))
+        q = parse_quantity(str(spec.get("reading", verbatim)), lang)
     except ValueError as exc:
         raise spec.fail(str(exc), "verbatim") from None
     unit = str(_require(spec, "unit"))
@@ -294,8 +325,10 @@ ENTITY_SHORTCUTS = {
 }
 
 
-def compile_entities(path: Path, ns: Namespaces, *, display: str | None = None) -> Graph:
-    """entities.yaml -> the entities graph."""
+def compile_entities(path: Path, ns: Namespaces, *, display: str | None = None,
+                     lines: dict[URIRef, tuple[str, int]] | None = None) -> Graph:
+    """entities.yaml -> the entities graph. `lines`, when given, is filled with the file and
+    line of the block each node was minted from."""
     doc = load_yaml(path, display)
     if not isinstance(doc, Node) or "entities" not in doc:
         raise AuthoringError("expected a top-level 'entities' mapping", Location(1, None, display or str(path)))
@@ -309,7 +342,10 @@ def compile_entities(path: Path, ns: Namespaces, *, display: str | None = None) 
             raise entities.fail(f"{ident!r} is not an identifier of the form 'kind/local-name'", str(ident))
         if not isinstance(spec, Node):
             raise entities.fail(f"{ident}: expected a mapping", ident)
+        ctx.at(spec)
         _entity(ctx, ident, spec, curator)
+    if lines is not None:
+        lines.update(ctx.lines)
     return ctx.graph
 
 
@@ -383,14 +419,20 @@ class SourceCompilation:
     passages: list[Passage]
     cited: set[str]
     excluded: dict[str, str]
+    lines: dict[URIRef, tuple[str, int]] = field(default_factory=dict)
+    #: a source with no claims yet (`claims: []`, as `kgraph add-source` writes it)
+    draft: bool = False
 
     def uncovered(self) -> list[Passage]:
         """Passages neither cited by a claim nor excluded with a reason."""
         return [p for p in self.passages if p.id not in self.cited and p.id not in self.excluded]
 
 
-def compile_source(path: Path, ns: Namespaces, *, display: str | None = None) -> SourceCompilation:
-    """sources/<id>.yaml (+ the text it names) -> the source's graph."""
+def compile_source(path: Path, ns: Namespaces, *, display: str | None = None,
+                   decisions: Path | None = None) -> SourceCompilation:
+    """sources/<id>.yaml (+ the text it names, + the curator's confirmed decisions on its
+    mentions, `data/authoring/matches/<id>.yaml` unless `decisions` names another file) ->
+    the source's graph."""
     doc = load_yaml(path, display)
     shown = display or str(path)
     if not isinstance(doc, Node) or "source" not in doc:
@@ -406,9 +448,15 @@ def compile_source(path: Path, ns: Namespaces, *, display: str | None = None) ->
         text = text_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise src.fail(f"text: cannot read {text_path}: {exc}", "text") from None
+    if isinstance(doc.get("claims"), list) and not doc["claims"]:
+        # a draft, as `kgraph add-source` writes it: nothing to compile yet
+        return SourceCompilation(Graph(), source_id, segment(text), set(), {}, draft=True)
     document = ctx.ref(f"document/{source_id}")
     curator = ctx.ref(str(src.get("curator", "agent/kgraph-curators")))
     extraction = ctx.ref(f"extraction/{source_id}")
+    ctx.source_id = source_id
+    ctx.at(src)
+    confirmed = _resolve_mentions(ctx, doc, path, source_id, shown, decisions)
 
     # The document itself
     ctx.add(document, RDF.type, ctx.cls(_require(src, "class"), src, "class"))
@@ -421,6 +469,23 @@ def compile_source(path: Path, ns: Namespaces, *, display: str | None = None) ->
             ctx.add(document, ctx.iri(predicate, src, key), ctx.term(value, src, key))
     if "rights" in src:
         _lang_values(ctx, document, DCTERMS.rights, src["rights"], src, "rights")
+    if "title" in src:
+        _lang_values(ctx, document, DCTERMS.title, src["title"], src, "title")
+    if "published" in src:
+        try:
+            published = date.fromisoformat(str(src["published"])).isoformat()
+        except ValueError:
+            raise src.fail("published: expected a date YYYY-MM-DD", "published") from None
+        ctx.add(document, URIRef(SCHEMA + "datePublished"), Literal(published, datatype=XSD.date))
+    if "url" in src:
+        url = str(src["url"])
+        if not url.startswith(("http://", "https://")):
+            raise src.fail("url: expected an http(s) address", "url")
+        ctx.add(document, URIRef(SCHEMA + "url"), URIRef(url))
+    if "reliability" in src:
+        _grading(ctx, document, ctx.ref(f"grading/{source_id}"), src["reliability"], src,
+                 "reliability")
+    _learnt_aliases(ctx, document, source_id, confirmed)
     if "unknown" in src:
         _unknowns(ctx, document, source_id, src["unknown"], src, curator)
     for up in _list(src.get("derived-from")):
@@ -446,12 +511,15 @@ def compile_source(path: Path, ns: Namespaces, *, display: str | None = None) ->
     if headline is not None and src.get("first-paragraph-is-headline", True):
         roles[headline.id] = "Headline"
         ctx.add(document, URIRef(SCHEMA + "headline"), Literal(headline.text, lang=lang))
-        ctx.add(document, DCTERMS.title, Literal(headline.text, lang=lang))
+        if "title" not in src:
+            ctx.add(document, DCTERMS.title, Literal(headline.text, lang=lang))
         for p in passages[1:]:
             if p.text == headline.text:
                 roles[p.id] = "RepeatedHeadline"
                 excluded[p.id] = "The headline repeated in the body; it states nothing the headline does not."
     for pid, pspec in spec_passages.items():
+        ctx.lines.setdefault(ctx.ref(f"passage/{source_id}/{pid}"),
+                             (spec_passages.source, spec_passages.key_lines.get(str(pid), spec_passages.line)))
         if pid not in by_id:
             raise spec_passages.fail(f"no passage {pid} in {text_path.name} "
                                      f"(it has {passages[0].id}..{passages[-1].id})", pid)
@@ -483,7 +551,7 @@ def compile_source(path: Path, ns: Namespaces, *, display: str | None = None) ->
     cited: set[str] = set()
     seen: set[str] = set()
     claims = doc.get("claims")
-    if not isinstance(claims, list) or not claims:
+    if not isinstance(claims, list):
         raise doc.fail("claims: expected a list of claims", "claims")
     for cspec in claims:
         if not isinstance(cspec, Node):
@@ -492,8 +560,88 @@ def compile_source(path: Path, ns: Namespaces, *, display: str | None = None) ->
         if cid in seen:
             raise cspec.fail(f"duplicate claim id {cid!r}", "id")
         seen.add(cid)
+        ctx.at(cspec)
         cited |= _claim(ctx, cspec, source_id, document, extraction, curator, by_id, lang)
-    return SourceCompilation(ctx.graph, source_id, passages, cited, excluded)
+    return SourceCompilation(ctx.graph, source_id, passages, cited, excluded, ctx.lines)
+
+
+def _resolve_mentions(ctx: Context, doc: Node, path: Path, source_id: str, shown: str,
+                      decisions_file: Path | None) -> list[tuple[str, str, str, str]]:
+    """Fill ctx.mentions from the confirmed decisions; returns the learnt aliases as
+    (key, name, lang, entity)."""
+    mentions = read_mentions(doc, shown)
+    if not mentions:
+        return []
+    dpath = decisions_file or decisions_path(path, source_id)
+    decisions = read_decisions(dpath)
+    learnt = []
+    for m in mentions:
+        decision = decisions.mentions.get(m.key) if decisions else None
+        if m.entity:
+            ctx.mentions[m.key] = m.entity
+        elif decision is not None:
+            if (decision.name, decision.lang) != (m.name, m.lang):
+                raise AuthoringError(
+                    f"mention {m.key} is now {m.name!r}@{m.lang} but was confirmed as "
+                    f"{decision.name!r}@{decision.lang}: run `kgraph match {source_id}` again",
+                    Location(m.line, None, shown))
+            ctx.mentions[m.key] = decision.entity
+            if decision.new_alias:
+                learnt.append((m.key, m.name, m.lang, decision.entity))
+        else:
+            ctx.pending[m.key] = m.name
+    ctx.learnt_by = (decisions.confirmed_by, decisions.confirmed) if decisions else None
+    return learnt
+
+
+def _learnt_aliases(ctx: Context, document: URIRef, source_id: str,
+                    learnt: list[tuple[str, str, str, str]]) -> None:
+    """A name the curator confirmed for an entity that did not have it becomes an alias of
+    that entity, in this source's graph (withdrawing the source withdraws it), with a
+    kg:LearntAlias record saying where it was read, who confirmed it and when."""
+    if not learnt:
+        return
+    by, when = ctx.learnt_by or ("", "")
+    for key, name, lang, entity in learnt:
+        e = ctx.ref(entity)
+        ctx.add(e, SKOS.altLabel, Literal(name, lang=lang))
+        a = ctx.ref(f"alias/{source_id}/{key}")
+        ctx.add(a, RDF.type, ctx.k("LearntAlias"))
+        ctx.add(a, RDFS.label, Literal(f"alias '{name}' of {entity}, learnt from {source_id}", lang="en"))
+        ctx.add(a, ctx.k("aliasOf"), e)
+        ctx.add(a, RDF.value, Literal(name, lang=lang))
+        ctx.add(a, PROV.wasDerivedFrom, document)
+        if by:
+            ctx.add(a, PROV.wasAttributedTo, ctx.ref(by))
+        if when:
+            ctx.add(a, PROV.generatedAtTime, Literal(when, datatype=XSD.dateTime))
+
+
+def _grading(ctx: Context, subject: URIRef, node: URIRef, spec: Any, where: Node, key: str) -> None:
+    """`reliability: {grade: B, by: agent/x, date: 2026-01-10, reason: ...}` on a source, or
+    `credibility: {grade: 2, ...}` on a claim: an Admiralty grade with who gave it."""
+    if not isinstance(spec, Node):
+        raise where.fail(f"{key}: expected {{grade: ..., by: agent/..., date: ...}}", key)
+    _known_keys(spec, {"grade", "by", "date", "reason"})
+    grade = str(_require(spec, "grade"))
+    if key == "reliability":
+        scale, cls, prop, concept = RELIABILITY, "ReliabilityGrading", "reliability", "Reliability"
+    else:
+        scale, cls, prop, concept = CREDIBILITY, "CredibilityGrading", "credibility", "Credibility"
+    if grade not in scale:
+        raise spec.fail(f"grade: {key} is graded {', '.join(scale)}; got {grade!r}", "grade")
+    ctx.add(subject, ctx.k(prop + "Grading"), node)
+    ctx.add(node, RDF.type, ctx.k(cls))
+    ctx.add(node, ctx.k(prop), ctx.k(concept + grade))
+    ctx.add(node, PROV.wasAttributedTo, ctx.iri(_require(spec, "by", "who graded it"), spec, "by"))
+    if "date" in spec:
+        try:
+            day = date.fromisoformat(str(spec["date"])).isoformat()
+        except ValueError:
+            raise spec.fail("date: expected YYYY-MM-DD", "date") from None
+        ctx.add(node, DCTERMS.date, Literal(day, datatype=XSD.date))
+    if "reason" in spec:
+        ctx.add(node, ctx.k("reason"), Literal(str(spec["reason"]), lang="en"))
 
 
 def _relay(ctx: Context, document: URIRef, source_id: str, spec: Any, curator: URIRef) -> None:
@@ -531,6 +679,7 @@ CLAIM_KEYS = {
     "attribution", "attribution-reason", "stance", "modality", "subject", "predicate", "object",
     "value", "time", "location", "side", "during", "made-in", "relayed-from", "quoted",
     "competes-with", "contradicts", "inferred", "props", "rank", "references", "addressee",
+    "credibility",
 }
 
 
@@ -598,6 +747,8 @@ def _claim(ctx: Context, spec: Node, source_id: str, document: URIRef, extractio
         for other in _list(spec.get(key)):
             ctx.add(c, ctx.k(local), ctx.ref(f"claim/{source_id}/{other}"))
     _props(ctx, c, spec.get("props"), spec)
+    if "credibility" in spec:
+        _grading(ctx, c, ctx.ref(f"grading/{base}"), spec["credibility"], spec, "credibility")
     _inferences(ctx, c, base.replace("/", "-"), [_as_node(i, spec) for i in inferred], spec, curator)
 
     # References: one per passage

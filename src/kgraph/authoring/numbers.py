@@ -1,8 +1,10 @@
-"""Numbers as Indonesian sources write them, with their qualifiers.
+"""Numbers as sources write them, with their qualifiers, in the source's own locale.
 
-The locale: '.' groups thousands ('1.268' is 1268) and ',' is the decimal mark ('29,9 ribu' is
-29900). Qualifiers become an approximation and bounds: 'lebih dari' (more than) an exclusive
-lower bound, 'dalam waktu' (within) an inclusive upper bound, 'sekitar' (about) no bound at all.
+Indonesian (the default): '.' groups thousands ('1.268' is 1268) and ',' is the decimal mark
+('29,9 ribu' is 29900). English: ',' groups thousands ('76,000') and '.' is the decimal mark.
+Qualifiers become an approximation and bounds: 'lebih dari' / 'more than' an exclusive lower
+bound, 'dalam waktu' / 'within' an inclusive upper bound, 'sekitar' / 'about' no bound at all.
+A source in a language with no locale here cannot have its figures read: the compiler says so.
 """
 
 from __future__ import annotations
@@ -35,6 +37,58 @@ WORDS = {
 
 _NUMBER = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$|^\d+(,\d+)?$")
 
+#: English: qualifiers, multipliers, number words and notation ('76,000', '29.9').
+EN_QUALIFIERS: dict[str, tuple[str, str | None, bool]] = {
+    "more than": ("MoreThan", "lower", False),
+    "over": ("MoreThan", "lower", False),
+    "exceeded": ("MoreThan", "lower", False),
+    "exceeding": ("MoreThan", "lower", False),
+    "about": ("Approximately", None, False),
+    "around": ("Approximately", None, False),
+    "approximately": ("Approximately", None, False),
+    "nearly": ("Approximately", None, False),
+    "almost": ("Approximately", None, False),
+    "at least": ("AtLeast", "lower", True),
+    "fewer than": ("LessThan", "upper", False),
+    "less than": ("LessThan", "upper", False),
+    "within": ("AtMost", "upper", True),
+    "up to": ("AtMost", "upper", True),
+    "at most": ("AtMost", "upper", True),
+}
+EN_MULTIPLIERS = {"thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+EN_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a hundred": 100, "a thousand": 1000,
+}
+_EN_NUMBER = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$|^\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Locale:
+    """How one language writes numbers and qualifies them."""
+
+    qualifiers: dict[str, tuple[str, str | None, bool]]
+    multipliers: dict[str, int]
+    words: dict[str, int]
+    pattern: re.Pattern[str]
+    group: str
+    decimal: str
+    name: str
+
+
+LOCALES: dict[str, Locale] = {
+    "id": Locale(QUALIFIERS, MULTIPLIERS, WORDS, _NUMBER, ".", ",", "Indonesian"),
+    "en": Locale(EN_QUALIFIERS, EN_MULTIPLIERS, EN_WORDS, _EN_NUMBER, ",", ".", "English"),
+}
+
+
+def locale_for(lang: str) -> Locale:
+    """The locale of a language tag ('en-GB' -> English); ValueError for one with none."""
+    primary = lang.split("-")[0].lower()
+    if primary not in LOCALES:
+        raise ValueError(f"no number locale for language {lang!r} (known: {', '.join(sorted(LOCALES))})")
+    return LOCALES[primary]
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -48,25 +102,29 @@ class Quantity:
     upper_inclusive: bool | None = None
 
 
-def parse_number(token: str) -> Decimal:
-    """'1.268' -> 1268, '29,9' -> 29.9, '76' -> 76, 'enam' -> 6."""
+def parse_number(token: str, lang: str = "id") -> Decimal:
+    """'1.268' -> 1268, '29,9' -> 29.9, '76' -> 76, 'enam' -> 6 (Indonesian); with lang='en',
+    '76,000' -> 76000, '29.9' -> 29.9, 'six' -> 6."""
+    locale = locale_for(lang)
     word = token.lower()
-    if word in WORDS:
-        return Decimal(WORDS[word])
-    if not _NUMBER.match(token):
+    if word in locale.words:
+        return Decimal(locale.words[word])
+    if not locale.pattern.match(token):
         raise ValueError(
-            f"{token!r} is not a number in Indonesian notation "
-            "('.' groups thousands, ',' is the decimal mark)"
+            f"{token!r} is not a number in {locale.name} notation "
+            f"('{locale.group}' groups thousands, '{locale.decimal}' is the decimal mark)"
         )
-    return Decimal(token.replace(".", "").replace(",", "."))
+    return Decimal(token.replace(locale.group, "").replace(locale.decimal, "."))
 
 
-def parse_quantity(text: str) -> Quantity:
-    """Read 'lebih dari 76 ribu', 'sekitar 1.268', '29,9 ribu', 'dua jam' (the unit words
-    after the number are ignored here; the curator names the unit)."""
+def parse_quantity(text: str, lang: str = "id") -> Quantity:
+    """Read 'lebih dari 76 ribu', 'sekitar 1.268', '29,9 ribu', 'dua jam' (or, with lang='en',
+    'more than 50,000', 'about 1.5 thousand'); the unit words after the number are ignored
+    here, the curator names the unit."""
+    locale = locale_for(lang)
     rest = " ".join(text.strip().split()).lower()
     approximation, bound, inclusive = "Unqualified", None, False
-    for phrase, meaning in QUALIFIERS.items():
+    for phrase, meaning in locale.qualifiers.items():
         if rest.startswith(phrase + " "):
             approximation, bound, inclusive = meaning
             rest = rest[len(phrase) + 1 :]
@@ -74,9 +132,9 @@ def parse_quantity(text: str) -> Quantity:
     tokens = rest.split()
     if not tokens:
         raise ValueError(f"no number in {text!r}")
-    amount = parse_number(tokens[0])
-    if len(tokens) > 1 and tokens[1] in MULTIPLIERS:
-        amount *= MULTIPLIERS[tokens[1]]
+    amount = parse_number(tokens[0], lang)
+    if len(tokens) > 1 and tokens[1] in locale.multipliers:
+        amount *= locale.multipliers[tokens[1]]
     amount = amount.normalize() if amount == amount.to_integral() else amount
     if amount == amount.to_integral():
         amount = amount.quantize(Decimal(1))

@@ -1,6 +1,8 @@
 """Linked data: every IRI under the persistent base dereferences, whatever host serves it.
 
-    GET /id/<path>           303 See Other to /doc/<path> (Vary: Accept); 404 for an unknown IRI
+    GET /id/<path>           303 See Other to /doc/<path> (Vary: Accept); 404 for an unknown IRI;
+                             410 Gone (both /id/ and /doc/) for an IRI of a withdrawn source,
+                             saying what withdrew it, who, when and why (HTML, Turtle or text)
     GET /doc/<path>          the description of <base>id/<path>, negotiated: HTML, Turtle,
                              JSON-LD, N-Triples, RDF/XML (ETag, 304 on If-None-Match)
     GET /doc/<path>.ttl      one representation by suffix: .html .ttl .jsonld .nt .rdf
@@ -1024,10 +1026,54 @@ def router(ctx: WebContext) -> APIRouter:
                         headers={"Vary": "Accept", "Cache-Control": "no-cache",
                                  **security_headers(media)})
 
+    def withdrawn(iri: str) -> list[Row]:
+        node = named_node(iri)
+        return select(ctx, "pages/withdrawn.rq", {"iri": node}) if node is not None else []
+
+    def gone(request: Request, iri: str, rows: list[Row]) -> Response:
+        """410: the IRI was minted by a withdrawn source; say what withdrew it."""
+        media = negotiate(request.headers.get("accept"), [HTML, TURTLE, "text/plain"]) or "text/plain"
+        root = root_of(request)
+        link = Linker(ns, root)
+        items = [{
+            "withdrawal": r["withdrawal"].value,
+            "withdrawal_href": link.href(r["withdrawal"].value) or r["withdrawal"].value,
+            "label": r["label"].value if "label" in r else r["withdrawal"].value,
+            "graph": r["graph"].value if "graph" in r else "",
+            "agent": r["agent"].value if "agent" in r else "",
+            "when": r["when"].value if "when" in r else "",
+            "reason": r["reason"].value if "reason" in r else "",
+        } for r in rows]
+        if media == HTML:
+            body = render("gone.html", iri=iri, withdrawals=items, root=root)
+        elif media == TURTLE:
+            prov = "http://www.w3.org/ns/prov#"
+            triples = []
+            for r in rows:
+                w = r["withdrawal"]
+                triples.append(ox.Triple(ox.NamedNode(iri), ox.NamedNode(prov + "wasInvalidatedBy"), w))
+                triples.append(ox.Triple(w, ox.NamedNode(RDF_TYPE), ox.NamedNode(ns.kg + "Withdrawal")))
+                for name, predicate in (("graph", ns.kg + "withdrawnGraph"),
+                                        ("agent", prov + "wasAssociatedWith"),
+                                        ("when", prov + "endedAtTime"), ("reason", ns.kg + "reason"),
+                                        ("label", RDFS + "label")):
+                    if name in r:
+                        triples.append(ox.Triple(w, ox.NamedNode(predicate), r[name]))
+            body = serialize(triples, TURTLE, ns)
+        else:
+            body = "".join(f"<{iri}> was withdrawn by <{i['withdrawal']}> ({i['label']}) on "
+                           f"{i['when']}, by <{i['agent']}>: {i['reason']}\n" for i in items).encode()
+        return Response(body, status_code=410, media_type=content_type(media),
+                        headers={"Vary": "Accept", "Cache-Control": "no-cache",
+                                 **security_headers(media)})
+
     @api.api_route("/id/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     def identifier(request: Request, path: str) -> Response:
         rest = raw_rest(request, "/id/", path)
         iri = ns.id + uri_to_iri(rest)
+        rows = withdrawn(iri) if rest else []
+        if rows:
+            return gone(request, iri, rows)
         if not rest or not exists(iri):
             return not_found(request, iri)
         root = root_of(request)
@@ -1039,6 +1085,16 @@ def router(ctx: WebContext) -> APIRouter:
     def document(request: Request, path: str) -> Response:
         rest = raw_rest(request, "/doc/", path)
         iri, fixed, base_rest = ns.id + uri_to_iri(rest), None, rest
+        rows = withdrawn(iri) if rest else []
+        if not rows and rest:
+            for suffix in SUFFIXES:
+                if rest.endswith(suffix):
+                    rows = withdrawn(ns.id + uri_to_iri(rest[: -len(suffix)]))
+                    if rows:
+                        iri = ns.id + uri_to_iri(rest[: -len(suffix)])
+                        break
+        if rows:
+            return gone(request, iri, rows)
         if not rest or not exists(iri):
             for suffix, media in SUFFIXES.items():
                 stem = rest[: -len(suffix)]
