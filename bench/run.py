@@ -54,11 +54,18 @@ TRUTHY = "https://w3id.org/kgraph/graph/truthy"
 WARM_UP = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 
 # Targets the report checks (measured, never asserted). A miss is reported with its size.
+# They are the benchmark issue's, which states them at 1M triples and concurrency 8; at other
+# scales the same ratios are shown for reference.
 TARGETS = {
-    "query_ratio_vs_oxigraph": 0.8,     # kgraph (cache off) req/s >= 0.8 x oxigraph serve, per cell
-    "lookup_p50_ms": 5.0,               # kgraph point lookup, p50 at concurrency 1
-    "load_rate_ratio": 0.5,             # kgraph load >= 0.5 x oxigraph load (triples/s)
-    "full_validation_s": {"100k": 60.0, "1m": 600.0},
+    "cold_ratio_vs_oxigraph": 0.8,      # kgraph (cache off) req/s / oxigraph serve, c=8, every
+                                        # query but lookups (the issue: audits, competency)
+    "lookup_ratio_vs_oxigraph": 0.5,    # point lookups, c=8
+    "warm_ratio_vs_oxigraph": 1.0,      # kgraph+cache on the audits, c=8: ahead of oxigraph
+    "ratio_vs_rdflib": 3.0,             # kgraph (cache off) / rdflib-endpoint, every query
+    "audit_ratio_vs_rdflib": 10.0,      # ... and on the audits
+    "target_concurrency": "8",
+    "load_rate_ratio": 0.8,             # kgraph load >= 0.8 x oxigraph load (triples/s)
+    "full_validation_s": {"1m": 15.0},
     "write_validation_s": 1.0,          # one ~200-triple source written with validation on
     "peak_rss_mib": {"1m": 1024.0, "5m": 2048.0},  # kgraph serve process tree
     "ready_s": 30.0,                    # kgraph serve, from start to the first answer
@@ -585,20 +592,29 @@ def check_targets(res: dict) -> list[dict]:
 
     servers = res["servers"]
     kg, ox = servers.get("kgraph", {}), servers.get("oxigraph", {})
-    goal = TARGETS["query_ratio_vs_oxigraph"]
-    if "queries" in kg and "queries" in ox:
-        for qname, entry in kg["queries"].items():
-            for c, cellv in entry["cells"].items():
-                o = ox["queries"].get(qname, {}).get("cells", {}).get(c, {})
-                r = ratio(cellv.get("req_s"), o.get("req_s"))
-                if r is None:
-                    continue
-                add(f"{qname} c={c}: kgraph/oxigraph req/s", f">= {goal}", r, r >= goal,
-                    f"{(1 - r / goal) * 100:.0f} % below the target ({r} vs {goal})")
-        lk = kg["queries"].get("lookup", {}).get("cells", {}).get("1", {}).get("p50_ms")
-        if lk is not None:
-            g = TARGETS["lookup_p50_ms"]
-            add("kgraph point lookup p50 at c=1 (ms)", f"<= {g}", lk, lk <= g, f"{lk - g:.2f} ms over")
+    warm, rd = servers.get("kgraph+cache", {}), servers.get("rdflib", {})
+    c = TARGETS["target_concurrency"]
+    groups = {q["name"]: q["group"] for q in res.get("queries", [])}
+
+    def req_s(server: dict, qname: str, conc: str) -> float | None:
+        return server.get("queries", {}).get(qname, {}).get("cells", {}).get(conc, {}).get("req_s")
+
+    def against(label: str, server: dict, peer: dict, peer_name: str, qname: str, conc: str,
+                goal: float) -> None:
+        r = ratio(req_s(server, qname, conc), req_s(peer, qname, conc))
+        if r is not None:
+            add(f"{qname} c={conc}: {label}/{peer_name} req/s", f">= {goal:g}", r, r >= goal,
+                f"{(1 - r / goal) * 100:.0f} % below the target ({r} vs {goal:g})")
+
+    for qname in groups:
+        lookup = groups[qname] == "point lookup"
+        against("kgraph", kg, ox, "oxigraph", qname, c, TARGETS[
+            "lookup_ratio_vs_oxigraph" if lookup else "cold_ratio_vs_oxigraph"])
+        if groups[qname] == "audit":
+            against("kgraph+cache", warm, ox, "oxigraph", qname, c, TARGETS["warm_ratio_vs_oxigraph"])
+        conc = c if req_s(rd, qname, c) is not None else "1"
+        against("kgraph", kg, rd, "rdflib", qname, conc, TARGETS[
+            "audit_ratio_vs_rdflib" if groups[qname] == "audit" else "ratio_vs_rdflib"])
     ld = res.get("loads", {})
     if "kgraph_load" in ld and "oxigraph_load" in ld:
         r = ratio(ld["kgraph_load"]["triples_per_s"], ld["oxigraph_load"]["triples_per_s"])
@@ -760,7 +776,7 @@ def markdown(res: dict) -> str:
     for t in res["targets"]:
         met = "–" if t["met"] is None else ("yes" if t["met"] else "**no**")
         lines.append(f"| {t['target']} | {t['goal']} | {fmt(t['measured'])} | {met} | {t['miss']} |")
-    lines += ["", "Targets are provisional (`TARGETS` in bench/run.py) and are measured, never asserted "
+    lines += ["", "Targets are the issue's (`TARGETS` in bench/run.py), stated there at 1M triples; they are measured, never asserted "
               "by a test.", ""]
     return "\n".join(lines) + "\n"
 
