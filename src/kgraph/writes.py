@@ -5,9 +5,11 @@ pyoxigraph cannot validate inside a transaction, so a write goes like this:
 1. the operation is written as one SPARQL update (Graph Store PUT/POST/DELETE become
    DROP + INSERT DATA), so the scratch copy and the store see exactly the same operation;
 2. it is applied to a copy of the store (a checkpoint: hard links, so its cost does not grow
-   with the store), and the difference tells which graphs and which nodes it touches; graphs kgraph maintains itself (meta, truthy) refuse writes;
-3. with validation on, the shapes are run on the touched nodes (and the nodes that point at
-   them) in the copy; any violation refuses the write with the report (HTTP 422);
+   with the store), and the difference tells which graphs and which nodes it touches;
+   graphs kgraph maintains itself (meta, truthy, audit) refuse writes;
+3. with validation on, the shapes (compiled to SPARQL, pySHACL as the fallback) are run on
+   the touched nodes (and the nodes that point at them) in the copy; any violation refuses
+   the write with the report (HTTP 422);
 4. the same update, followed by its record in the write log (graph/meta: a prov:Activity with
    who, when, which graphs, how many triples), is applied to the store in one transaction;
 5. the truthy graph is re-derived and readers are refreshed.
@@ -163,6 +165,25 @@ class WriteGate:
 
 def _validate_copy(scratch: ox.Store, ns: Namespaces,
                    focus_nodes: list[ox.NamedNode] | None = None) -> ValidationReport:
+    """The shapes on the copy's data graphs (not the shapes, truthy, meta or staging graphs),
+    with the ontology and vocabularies read for class hierarchies: compiled to SPARQL and run
+    in the copy itself, or with pySHACL when the shapes use a construct the compiler lacks."""
+    from kgraph.compiled_shapes import UnsupportedShapes, compiled_store_shapes
+
+    not_data = {ns.graph_iri(GRAPH_TRUTHY), ns.graph_iri(GRAPH_META), ns.graph_iri(GRAPH_SHAPES)}
+    staging = ns.graph_iri(GRAPH_STAGING_PREFIX)
+    try:
+        compiled = compiled_store_shapes(
+            scratch.quads_for_pattern(None, None, None, ox.NamedNode(ns.graph_iri(GRAPH_SHAPES))))
+    except UnsupportedShapes:
+        return _validate_copy_pyshacl(scratch, ns, focus_nodes)
+    excluded = [g.value for g in scratch.named_graphs()
+                if isinstance(g, ox.NamedNode) and (g.value in not_data or g.value.startswith(staging))]
+    return compiled.validate(scratch, exclude_graphs=excluded, focus_nodes=focus_nodes)
+
+
+def _validate_copy_pyshacl(scratch: ox.Store, ns: Namespaces,
+                           focus_nodes: list[ox.NamedNode] | None = None) -> ValidationReport:
     """pySHACL on the copy's data graphs, with the ontology and vocabularies mixed in."""
     data, ontology, shapes = rdflib.Graph(), rdflib.Graph(), rdflib.Graph()
     skip = {ns.graph_iri(GRAPH_TRUTHY), ns.graph_iri(GRAPH_META)}
