@@ -33,8 +33,9 @@ def test_validate_passes_on_the_shipped_repository():
     assert "conforms" in result.stdout
 
 
-def test_validate_names_a_claim_without_claimant(repo_copy, tmp_path):
-    broken = repo_copy.parent / "broken"
+@pytest.mark.parametrize("engine", ["auto", "pyshacl"])
+def test_validate_names_a_claim_without_claimant(repo_copy, tmp_path, engine):
+    broken = repo_copy.parent / f"broken-{engine}"
     shutil.copytree(repo_copy, broken)
     source = broken / "data" / "ttl" / "sources" / "kursk-dprk-2025-id.ttl"
     lines = source.read_text(encoding="utf-8").splitlines()
@@ -43,7 +44,7 @@ def test_validate_names_a_claim_without_claimant(repo_copy, tmp_path):
     kept = [l for i, l in enumerate(lines) if not (start < i < end and "kg:claimant" in l)]
     assert len(kept) == len(lines) - 1, "exactly one kg:claimant line removed"
     source.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    result = kgraph("validate", "--repository", str(broken))
+    result = kgraph("validate", "--repository", str(broken), "--engine", engine)
     assert result.returncode == 3, result.stdout + result.stderr
     report = result.stdout + result.stderr
     assert CLAIM in report

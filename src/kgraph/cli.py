@@ -212,8 +212,13 @@ def validate(
     store_path: Annotated[Optional[Path], typer.Option("--store-path", help="store directory for --store [KGRAPH_STORE]")] = None,
     repository: RepoOpt = None,
     output: Annotated[str, typer.Option("--format", help="text, json or turtle")] = "text",
+    engine: Annotated[str, typer.Option("--engine", help="auto (the shapes compiled to SPARQL, pySHACL for what they cannot express), sparql or pyshacl")] = "auto",
 ) -> None:
     """Validate data against the SHACL shapes; exit 3 with a report on violation."""
+    from kgraph.validation import ENGINES
+
+    if engine not in ENGINES:
+        raise UserError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     from kgraph.loading import GraphFile, derive_truthy, graph_for_file, load_files, plan_repository
     from kgraph.validation import validate_store
 
@@ -233,7 +238,7 @@ def validate(
         derive_truthy(s)
         for item in [*plan, *extra]:
             files_of.setdefault(item.graph, []).append(_relative(item.path))
-    report = validate_store(s)
+    report = validate_store(s, engine=engine)
     if files_of:  # name the source files rather than the graphs they were loaded into
         import dataclasses
 
