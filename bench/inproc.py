@@ -1,8 +1,8 @@
 """In-process measurements through kgraph's Python API, one JSON line on stdout.
 
-    python bench/inproc.py validate --repository DIR
+    python bench/inproc.py validate --repository DIR [--engine auto|sparql|pyshacl]
         what `kgraph validate --repository DIR` does (load every file into an in-memory store,
-        derive the truthy graph, run the shapes with pySHACL), timed by phase
+        derive the truthy graph, run the shapes: compiled to SPARQL, or pySHACL), timed by phase
     python bench/inproc.py write --store DIR --source FILE --graph IRI [--no-validate]
         one Graph Store PUT of a new source through `WriteGate.put_graph` against an on-disk
         store (change it: give it a copy), timed by phase: the copy of the store and the diff,
@@ -24,7 +24,7 @@ def peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def validate(repository: Path) -> dict:
+def validate(repository: Path, engine: str = "auto") -> dict:
     from kgraph.loading import derive_truthy, load_files, plan_repository
     from kgraph.settings import Settings
     from kgraph.store import open_store
@@ -35,12 +35,12 @@ def validate(repository: Path) -> dict:
     report = load_files(s, plan_repository(repository, s.namespaces))
     derive_truthy(s)
     t1 = time.perf_counter()
-    result = validate_store(s)
+    result = validate_store(s, engine=engine)
     t2 = time.perf_counter()
     hard = [v for v in result.violations if v.severity == "Violation"]
     return {"load_seconds": round(t1 - t0, 2), "validate_seconds": round(t2 - t1, 2),
             "triples": report.triples, "conforms": result.conforms, "violations": len(hard),
-            "warnings": len(result.violations) - len(hard), "peak_rss_mib": peak_mib()}
+            "warnings": len(result.violations) - len(hard), "peak_rss_mib": peak_mib(), "engine": engine}
 
 
 def write(store: Path, source: Path, graph: str, validate_on: bool) -> dict:
@@ -88,6 +88,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate")
     v.add_argument("--repository", type=Path, required=True)
+    v.add_argument("--engine", default="auto", choices=("auto", "sparql", "pyshacl"))
     w = sub.add_parser("write")
     w.add_argument("--store", type=Path, required=True)
     w.add_argument("--source", type=Path, required=True)
@@ -95,7 +96,7 @@ def main() -> None:
     w.add_argument("--no-validate", action="store_true")
     args = parser.parse_args()
     if args.command == "validate":
-        print(json.dumps(validate(args.repository)))
+        print(json.dumps(validate(args.repository, args.engine)))
     else:
         print(json.dumps(write(args.store, args.source, args.graph, not args.no_validate)))
 

@@ -645,11 +645,12 @@ def check_targets(res: dict) -> list[dict]:
             v = servers[name]["peak_rss_mib"]
             add(f"{name} peak RSS at {scale} (MiB)", f"<= {g:g}", v, v <= g, f"{v - g:,.0f} MiB over")
     if kg.get("ready_s") is not None:
+        # an existing store is served without a start-up validation (`kgraph serve --check` adds
+        # the full validation above)
         g = TARGETS["ready_s"]
-        full = fv.get("validate_seconds") if not fv.get("timed_out") else None
-        v = round(kg["ready_s"] + full, 1) if full is not None else None
-        add("kgraph serve: start to first answer, with its start-up validation (s)", f"<= {g:g}", v,
-            None if v is None else v <= g, "" if v is None else f"{v / g:.1f}x the target")
+        v = kg["ready_s"]
+        add("kgraph serve on an existing store: start to first answer (s)", f"<= {g:g}", v,
+            v <= g, f"{v / g:.1f}x the target")
     return checks
 
 
@@ -746,17 +747,22 @@ def markdown(res: dict) -> str:
     # validation
     va = res.get("validation", {})
     lines += ["## Validation", ""]
-    fv = va.get("full")
-    if fv:
-        if fv.get("error"):
-            lines.append(f"- Full SHACL validation ({va.get('full_data')}): {fv['error']}.")
+    for key, engine in (("full", "the shapes compiled to SPARQL, in the store"), ("full_pyshacl", "pySHACL, the reference")):
+        fv = va.get(key)
+        if not fv:
+            continue
+        if fv.get("timed_out"):
+            lines.append(f"- Full SHACL validation, {engine} ({va.get('full_data')}): not finished after "
+                         f"{fmt(fv.get('limit_s'))} s.")
+        elif fv.get("error"):
+            lines.append(f"- Full SHACL validation, {engine} ({va.get('full_data')}): {fv['error']}.")
         else:
-            lines.append(f"- Full SHACL validation of {fmt(fv.get('triples'))} triples ({va.get('full_data')}; "
-                         f"what `kgraph validate --repository` and `kgraph serve`'s start-up check run): "
+            lines.append(f"- Full SHACL validation, {engine}, of {fmt(fv.get('triples'))} triples ({va.get('full_data')}; "
+                         f"what `kgraph validate --repository` runs): "
                          f"**{fmt(fv['validate_seconds'])} s** (load into memory {fmt(fv['load_seconds'])} s), "
                          f"peak RSS {fmt(fv.get('peak_rss_mib'))} MiB; {fv['violations']} violation(s) found, "
                          f"{va.get('violations_injected')} injected.")
-    elif va.get("skipped"):
+    if va.get("skipped"):
         lines.append(f"- Full validation: {va['skipped']}")
     wv = va.get("write")
     if wv:
@@ -797,6 +803,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="violations injected in the copy of the data that is fully validated")
     parser.add_argument("--validation-timeout", type=float, default=1800.0)
     parser.add_argument("--skip-validation", action="store_true", help="no full validation")
+    parser.add_argument("--pyshacl-timeout", type=float, default=900.0,
+                        help="limit for the full validation with pySHACL, the reference (0: not run)")
     parser.add_argument("--skip-write", action="store_true", help="no one-write measurement")
     parser.add_argument("--rdflib-max-quads", type=int, default=1_500_000,
                         help="rdflib-endpoint is skipped above this many quads")
@@ -866,9 +874,15 @@ def main(argv: list[str] | None = None) -> dict:
         log(f"full validation ({args.violations} violations injected)")
         res["validation"]["full_data"] = f"the same data with --violations {args.violations}"
         res["validation"]["violations_injected"] = args.violations
-        res["validation"]["full"] = inproc(["validate", "--repository", str(vdata)], args.validation_timeout,
-                                           args.work / f"validate-{scale}.log")
+        res["validation"]["full"] = inproc(["validate", "--repository", str(vdata), "--engine", "sparql"],
+                                           args.validation_timeout, args.work / f"validate-{scale}.log")
         log(f"  {res['validation']['full']}")
+        if args.pyshacl_timeout > 0:
+            log(f"full validation with pySHACL (at most {args.pyshacl_timeout:g} s)")
+            res["validation"]["full_pyshacl"] = inproc(
+                ["validate", "--repository", str(vdata), "--engine", "pyshacl"], args.pyshacl_timeout,
+                args.work / f"validate-pyshacl-{scale}.log")
+            log(f"  {res['validation']['full_pyshacl']}")
     if not args.skip_write:
         copy = args.work / f"kgraph-{scale}-write"
         ws = manifest["write_source"]
