@@ -877,7 +877,9 @@ def main(argv: list[str] | None = None) -> dict:
         res["validation"]["full"] = inproc(["validate", "--repository", str(vdata), "--engine", "sparql"],
                                            args.validation_timeout, args.work / f"validate-{scale}.log")
         log(f"  {res['validation']['full']}")
-        if args.pyshacl_timeout > 0:
+        if args.pyshacl_timeout <= 0:
+            res["notes"].append("Full validation with pySHACL not run at this scale (--pyshacl-timeout 0).")
+        else:
             log(f"full validation with pySHACL (at most {args.pyshacl_timeout:g} s)")
             res["validation"]["full_pyshacl"] = inproc(
                 ["validate", "--repository", str(vdata), "--engine", "pyshacl"], args.pyshacl_timeout,
