@@ -262,6 +262,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         out["cold"] = once()
         out["title"] = last[0].audit.title
         out["counts"] = counts_of(last)
+        emit(out)
         out["warm"] = repeat_warm(once, args.repeat, args.warm_budget)
     elif step == "run-all":
         last = []
@@ -275,6 +276,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         out["cold"] = once()
         out["counts"] = counts_of(last)
         out["per_audit"] = {r.name: counts_of([r]) for r in last}
+        emit(out)
         out["warm"] = repeat_warm(once, args.repeat, args.warm_budget)
     elif step == "write":
         from datetime import datetime, timezone
@@ -299,6 +301,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                     "triples_s": round(t3 - t2, 4)}
 
         out["cold"] = once()
+        emit(out)
         out["warm"] = repeat_warm(once, args.repeat, args.warm_budget)
         store.flush()
     elif step == "trace":
@@ -330,12 +333,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         out["cold"] = one_pass()
         cold = [per_claim[c][0] for c in sample]
         out["cold"].update(distribution(cold))
+        out["counts"] = trace_counts(sample, info)
+        emit(out)
         out["warm"] = repeat_warm(one_pass, args.repeat, args.warm_budget)
         warm = [statistics.median(per_claim[c][1:]) for c in sample if len(per_claim[c]) > 1]
         out["warm"].update(distribution(warm))
-        out["counts"] = {"claims": len(sample), "rows": sum(i["rows"] for i in info.values()),
-                         "chains": sum(i["chains"] for i in info.values()),
-                         "flags": sum(i["flags"] for i in info.values())}
     else:
         raise SystemExit(f"unknown step {step!r}")
     if writes:
@@ -344,6 +346,20 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         del store  # EmbeddedStore.close() flushes, which a read-only pyoxigraph store refuses
     out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
+
+
+def emit(out: dict[str, Any]) -> None:
+    """The step's figures so far, as one JSON line: if the warm repeats pass the time limit,
+    the parent still has the cold run."""
+    out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+
+
+def trace_counts(sample: list[str], info: dict[str, dict[str, int]]) -> dict[str, int]:
+    return {"claims": len(sample), "rows": sum(i["rows"] for i in info.values()),
+            "chains": sum(i["chains"] for i in info.values()),
+            "flags": sum(i["flags"] for i in info.values())}
 
 
 def distribution(values: list[float]) -> dict[str, Any]:
@@ -366,12 +382,17 @@ def child_step(step: str, store: Path, args: argparse.Namespace, work: Path) -> 
            "--repeat", str(args.repeat), "--warm-budget", str(args.warm_budget),
            "--sample", str(args.sample)]
     r = run_child(cmd, args.step_timeout, out_file, work / f"{store.name}.log")
-    if r["timed_out"]:
-        return {"error": f"did not finish within {args.step_timeout:g} s", "timed_out": True,
-                "limit_s": args.step_timeout, "peak_rss_mib": r["peak_rss_mib"]}
+    limit = f"did not finish within {args.step_timeout:g} s"
     try:
         result = json.loads(out_file.read_text().strip().splitlines()[-1])
     except (ValueError, IndexError):
+        result = None
+    if r["timed_out"]:
+        if result is None:  # not even the cold run
+            return {"error": limit, "timed_out": True, "limit_s": args.step_timeout,
+                    "peak_rss_mib": r["peak_rss_mib"]}
+        result["warm"] = {"error": limit, "timed_out": True}  # the cold run is kept
+    elif result is None or r["rc"] != 0:
         return {"error": f"exit code {r['rc']}; see {rel(work / (store.name + '.log'))}"}
     result["process_wall_s"] = r["wall_s"]
     result["process_peak_rss_mib"] = r["peak_rss_mib"]
@@ -486,8 +507,9 @@ def markdown(res: dict[str, Any]) -> str:
         c, w, counts = r.get("cold", {}), r.get("warm", {}), r.get("counts", {})
         lookups = (f"{fmt(c.get('lookups_s'))} ({fmt(c.get('lookups'))})"
                    if "lookups" in c else "–")
+        warm = f"**{w['error']}**" if "error" in w else fmt(w.get("seconds"))
         return [label, fmt(counts.get("rows")), flag_cell(counts), fmt(c.get("seconds")),
-                fmt(c.get("query_s")), lookups, fmt(w.get("seconds")), fmt(w.get("query_s")),
+                fmt(c.get("query_s")), lookups, warm, fmt(w.get("query_s")),
                 fmt(w.get("runs")), mib(r.get("peak_rss_mib"))]
 
     rows = [row(f"`{name}`", r) for name, r in res["audits"].items()]
@@ -507,7 +529,8 @@ def markdown(res: dict[str, Any]) -> str:
         c, w = wf["cold"], wf["warm"]
         rows.append([f"`write_findings` (after the audits: {fmt(wf.get('audits_s'))} s)",
                      fmt(wf["counts"]["flags"]), fmt(wf.get("triples")), fmt(c["seconds"]),
-                     fmt(w.get("digest_s")), fmt(w.get("triples_s")), fmt(w.get("seconds")),
+                     fmt(w.get("digest_s")), fmt(w.get("triples_s")),
+                     f"**{w['error']}**" if "error" in w else fmt(w.get("seconds")),
                      fmt(w.get("runs")), mib(wf.get("peak_rss_mib"))])
     label = "`kgraph audit --write-graph --format json` (audits and write)"
     if "error" in kw:
@@ -536,10 +559,11 @@ def markdown(res: dict[str, Any]) -> str:
             return [fmt(x.get(k), 4) for k in ("per_claim_p50_s", "per_claim_p90_s",
                                                "per_claim_max_s")] + [fmt(x.get("seconds"))]
 
+        warm_row = (["warm", f"**{w['error']}**", "–", "–", "–", "–", ""] if "error" in w
+                    else ["warm", *figures(w), fmt(w.get("runs")), ""])
         lines += table(["", "per claim, median", "90th percentile", "max", "the whole sample",
                         "runs", "peak RSS (MiB)"],
-                       [["cold", *figures(c), "1", mib(tr.get("peak_rss_mib"))],
-                        ["warm", *figures(w), fmt(w.get("runs")), ""]])
+                       [["cold", *figures(c), "1", mib(tr.get("peak_rss_mib"))], warm_row])
     if res["notes"]:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in res["notes"]]
     lines += ["", f"Total time of the benchmark: {fmt(res['total_seconds'])} s. On a shared "

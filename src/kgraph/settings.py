@@ -7,6 +7,7 @@ reads the environment.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -38,7 +39,39 @@ class Setting:
 class Settings:
     """kgraph's configuration. Build it with `Settings.from_env()` or directly in tests."""
 
-    store: Path = field(default=Path("var/store"), metadata={"help": "on-disk store directory"})
+    store: Path | str = field(
+        default=Path("var/store"),
+        metadata={"help": "on-disk store directory, or the SPARQL query URL of a remote store "
+                  "(http:// or https://)"},
+    )
+    store_update_url: str = field(
+        default="",
+        metadata={"help": "remote store: its SPARQL update URL, where it is not the query URL "
+                  "(beside a query URL ending in /query: /update)"},
+    )
+    store_graph_store_url: str = field(
+        default="",
+        metadata={"help": "remote store: its Graph Store protocol URL (beside a query URL "
+                  "ending in /query: /store; else none, and graphs go by SPARQL Update)"},
+    )
+    store_auth: str = field(
+        default="",
+        metadata={"help": "remote store credentials: 'user:password' (Basic), "
+                  "'digest:user:password' or 'Bearer <token>'"},
+    )
+    store_timeout: float = field(
+        default=60.0,
+        metadata={"help": "remote store: seconds to wait for an answer to kgraph's own requests"},
+    )
+    store_batch_triples: int = field(
+        default=50_000, metadata={"help": "remote store: triples per request when loading"}
+    )
+    store_max_copy_quads: int = field(
+        default=500_000,
+        metadata={"help": "remote store: the largest store a SPARQL update is validated on "
+                  "(it needs a copy of everything); above it, write with the Graph Store "
+                  "protocol"},
+    )
     repository: Path = field(
         default=REPOSITORY_ROOT,
         metadata={"help": "folder holding ontology/, shapes/ and data/ttl/ to load"},
@@ -86,6 +119,15 @@ class Settings:
         metadata={"help": "IRI prefixes SERVICE may call, comma-separated; empty = SERVICE off"},
     )
 
+    def __post_init__(self) -> None:
+        # a URL stays text (a Path would fold its '//'); anything else is a directory
+        object.__setattr__(self, "store", store_location(self.store))
+
+    @property
+    def remote_store(self) -> str | None:
+        """The query URL when the store is a remote SPARQL server, else None."""
+        return self.store if isinstance(self.store, str) else None
+
     @property
     def service_allow(self) -> list[str]:
         return [p.strip() for p in self.service_allow_list.split(",") if p.strip()]
@@ -118,6 +160,19 @@ class Settings:
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
+
+
+_URL = re.compile(r"^(https?):/+(?=[^/])", re.I)
+
+
+def store_location(value: Any) -> Any:
+    """A remote store's URL as text (also when it was made a Path, which folds `//` into
+    `/`), or a local directory as a Path."""
+    text = str(value)
+    match = _URL.match(text)
+    if match:
+        return match[1].lower() + "://" + text[match.end():]
+    return value if isinstance(value, Path) else Path(text)
 
 
 def _convert(type_name: Any, raw: str) -> Any:

@@ -82,6 +82,10 @@ class GraphStore(Protocol):
         """Every quad of one named graph, or of the whole store."""
         ...
 
+    def triples(self, graph: str | None) -> Iterator[ox.Triple]:
+        """The triples of one named graph, or (None) of the store's own default graph."""
+        ...
+
     def dump(self, output: IO[bytes], format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:
         """Write the whole dataset."""
         ...

@@ -78,6 +78,11 @@ class EmbeddedStore:
         g = ox.NamedNode(graph) if graph else None
         return iter(self._store.quads_for_pattern(None, None, None, g))
 
+    def triples(self, graph: str | None) -> Iterator[ox.Triple]:
+        g = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return (ox.Triple(q.subject, q.predicate, q.object)
+                for q in self._store.quads_for_pattern(None, None, None, g))
+
     def dump(self, output: IO[bytes], format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:
         self._store.dump(output, format)
 

@@ -8,9 +8,10 @@
     + the feature routers: the query UI and examples, entity pages, the ontology, VoID, lookup
 
 Queries run in the query executor (killable workers with hard deadlines over checkpoints of the
-store); writes go through the write gate (validated on a scratch copy, committed whole) and then
-refresh the executor. Routes that wait on the store are sync functions, run in Starlette's thread
-pool, so the event loop stays free.
+store; on a remote store, forwarded to its server under the same limits); writes go through the
+write gate (validated on a scratch copy, committed whole) and then refresh the executor. Routes
+that wait on the store are sync functions, run in Starlette's thread pool, so the event loop stays
+free.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from kgraph import __version__
 from kgraph.errors import KgraphError
 from kgraph.query import QueryExecutor, executor_for
 from kgraph.settings import Settings
-from kgraph.store.embedded import EmbeddedStore
+from kgraph.store import AnyStore, EmbeddedStore, RemoteStore
 from kgraph.web import graph_store, openapi, protocol
 from kgraph.web.auth import AuthError, Token, authorise, parse_tokens
 from kgraph.web.context import WebContext
@@ -44,12 +45,19 @@ FEATURES = ("kgraph.web.ui", "kgraph.web.pages", "kgraph.web.void", "kgraph.web.
 
 def create_app(
     settings: Settings,
-    store: EmbeddedStore,
+    store: AnyStore,
     *,
     executor: QueryExecutor | None = None,
 ) -> FastAPI:
-    executor = executor or executor_for(store, settings.max_concurrent_queries, settings.queue_wait,
-                                        settings.cache_bytes)
+    if executor is None and isinstance(store, RemoteStore):
+        from kgraph.query.remote import remote_executor_for
+
+        executor = remote_executor_for(store, settings.max_concurrent_queries,
+                                       settings.queue_wait, settings.cache_bytes)
+    elif executor is None and isinstance(store, EmbeddedStore):
+        executor = executor_for(store, settings.max_concurrent_queries, settings.queue_wait,
+                                settings.cache_bytes)
+    assert executor is not None
     tokens = parse_tokens(settings.write_token)
     gate = WriteGate(store, validate=settings.validate_writes, on_commit=executor.refresh)
     app = FastAPI(

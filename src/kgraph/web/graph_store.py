@@ -8,6 +8,7 @@ graph and answers 201 with its Location. Writes go through the validated write g
 
 from __future__ import annotations
 
+import io
 import uuid
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kgraph.loading import parse_bytes
-from kgraph.store.embedded import EmbeddedStore
+from kgraph.store import AnyStore
 from kgraph.web.conneg import negotiate
 from kgraph.web.errors import HTTPError
 from kgraph.web.protocol import RDF_FORMATS, parse_params
@@ -63,14 +64,18 @@ def target(request: Request) -> tuple[bool, str | None]:
     return default, None
 
 
-def read(request: Request, store: EmbeddedStore) -> Response:
+def read(request: Request, store: AnyStore) -> Response:
     named, graph = target(request)
     accept = request.headers.get("accept")
     if not named:  # the whole dataset
         media = negotiate(accept, list(DATASET_FORMATS))
         if media is None:
             raise HTTPError(406, "The dataset is served as application/trig or application/n-quads")
-        body = ox.serialize(store.raw, format=DATASET_FORMATS[media]) if request.method == "GET" else b""
+        body = b""
+        if request.method == "GET":
+            buffer = io.BytesIO()
+            store.dump(buffer, DATASET_FORMATS[media])
+            body = buffer.getvalue()
         return Response(body, media_type=media, headers={"Vary": "Accept"})
     media = negotiate(accept, list(GRAPH_FORMATS))
     if media is None:
@@ -78,18 +83,15 @@ def read(request: Request, store: EmbeddedStore) -> Response:
                         "application/rdf+xml or application/ld+json")
     if graph is not None and graph not in store.graphs():
         raise HTTPError(404, f"No graph {graph} in the store")
-    g = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-    triples = [ox.Triple(q.subject, q.predicate, q.object)
-               for q in store.raw.quads_for_pattern(None, None, None, g)]
     body = b""
     if request.method == "GET":
-        body = ox.serialize(triples, format=GRAPH_FORMATS[media],
-                            prefixes=store.namespaces.prefixes if media == "text/turtle" else None)
+        body = ox.serialize(list(store.triples(graph)), format=GRAPH_FORMATS[media],
+                            prefixes=store.namespaces.prefixes if media == "text/turtle" else None) or b""
     charset = "; charset=utf-8" if media.startswith("text/") else ""
     return Response(body, media_type=media + charset, headers={"Vary": "Accept"})
 
 
-def parse_body(request: Request, body: bytes, store: EmbeddedStore) -> list[ox.Triple]:
+def parse_body(request: Request, body: bytes, store: AnyStore) -> list[ox.Triple]:
     mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = BODY_FORMATS.get(mime)
     if fmt is None:
@@ -99,7 +101,7 @@ def parse_body(request: Request, body: bytes, store: EmbeddedStore) -> list[ox.T
                        base_iri=str(request.url))
 
 
-def write(request: Request, body: bytes, store: EmbeddedStore, gate: WriteGate,
+def write(request: Request, body: bytes, store: AnyStore, gate: WriteGate,
           agent: str) -> Response:
     named, graph = target(request)
     method = request.method
