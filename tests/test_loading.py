@@ -77,6 +77,56 @@ def test_leftover_staging_graph_is_dropped_on_open(tmp_path: Path):
     reopened.close()
 
 
+
+KILLED_MIDWAY = """
+import os, sys
+from pathlib import Path
+from kgraph.loading import GraphFile, load_files
+from kgraph.settings import Settings
+from kgraph.store import open_store
+
+store = open_store(Settings(store=Path(sys.argv[1])))
+real, calls = store._store, []
+
+class DiesAtTheThirdBulkLoad:  # the engine, until the process is killed
+    def __getattr__(self, name):
+        return getattr(real, name)
+
+    def bulk_load(self, **kwargs):
+        calls.append(kwargs)
+        if len(calls) == 3:
+            os._exit(9)  # no clean-up of any kind runs
+        real.bulk_load(**kwargs)
+
+store._store = DiesAtTheThirdBulkLoad()
+load_files(store, [GraphFile(Path(f), f"http://g/n{i}") for i, f in enumerate(sys.argv[2:])])
+"""
+
+
+def test_a_bulk_load_cut_off_midway_is_dropped_on_open(tmp_path: Path):
+    """New graphs are bulk-loaded in place (not transactional): a process killed midway
+    leaves them listed in a journal, and the next open drops them; graphs that were already
+    there stay."""
+    import subprocess
+    import sys
+
+    settings = Settings(store=tmp_path / "store")
+    store = open_store(settings)
+    old = tmp_path / "old.ttl"
+    old.write_text(GOOD)
+    load_files(store, [GraphFile(old, "http://g/old")])
+    store.close()
+    new = [tmp_path / f"n{i}.ttl" for i in range(4)]
+    for f in new:
+        f.write_text(GOOD)
+    run = subprocess.run([sys.executable, "-c", KILLED_MIDWAY, str(settings.store), *map(str, new)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 9, run.stderr
+    reopened = open_store(settings)
+    assert set(reopened.graphs()) == {"http://g/old"}
+    assert reopened.count() == 1
+    reopened.close()
+
 def test_truthy_graph_holds_asserted_claims_only(seed_store):
     truthy = "https://w3id.org/kgraph/graph/truthy"
     assert seed_store.count(truthy) > 20
@@ -176,3 +226,67 @@ def test_truthy_rules_one_by_one():
     kept = {(q.subject.value[6:], q.object.value[6:])
             for q in store.quads("https://w3id.org/kgraph/graph/truthy")}
     assert kept == {("a", "o1"), ("a", "o3"), ("d", "o8"), ("d", "o9"), ("e", "o10"), ("e", "o11")}
+
+
+def _random_change(rng, store, step: int) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """One change of the kinds that decide truthiness: (added, removed) quads."""
+    kg, rdf = "https://w3id.org/kgraph/ontology#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    prov = "http://www.w3.org/ns/prov#"
+    claims = sorted({q.subject for q in store.raw.quads_for_pattern(None, ox.NamedNode(kg + "stance"), None, None)}, key=str)
+    claim = rng.choice(claims)
+    mine = list(store.raw.quads_for_pattern(claim, None, None, None))
+    graph = mine[0].graph_name
+    kind = rng.choice(["drop-claim", "flip-stance", "rank", "headline", "deny-elsewhere", "unlink"])
+    if kind == "drop-claim":
+        return [], mine
+    if kind == "flip-stance":
+        old = [q for q in mine if q.predicate.value == kg + "stance"]
+        other = kg + ("Denies" if old[0].object.value == kg + "Asserts" else "Asserts")
+        return [ox.Quad(claim, old[0].predicate, ox.NamedNode(other), graph)], old
+    if kind == "rank":
+        rank = ox.NamedNode(kg + rng.choice(["PreferredRank", "DeprecatedRank"]))
+        return [ox.Quad(claim, ox.NamedNode(kg + "rank"), rank, graph)], []
+    refs = [q.object for q in mine if q.predicate.value == prov + "wasDerivedFrom"]
+    if kind == "headline" and refs:
+        passages = [q.object for q in store.raw.quads_for_pattern(refs[0], ox.NamedNode(kg + "passage"), None, None)]
+        if passages:
+            return [ox.Quad(passages[0], ox.NamedNode(kg + "passageRole"), ox.NamedNode(kg + "Headline"), graph)], []
+    if kind == "unlink" and refs:
+        return [], list(store.raw.quads_for_pattern(refs[0], ox.NamedNode(kg + "passage"), None, None))
+    # a claim in another graph that denies this one's triple
+    spo = {q.predicate.value: q.object for q in mine}
+    if not all(rdf + x in spo for x in ("subject", "predicate", "object")):
+        return [], []
+    other, g = ox.NamedNode(f"http://example.org/claim/{step}"), ox.NamedNode(f"http://example.org/g/{step}")
+    return [ox.Quad(other, ox.NamedNode(rdf + "type"), ox.NamedNode(kg + "Claim"), g),
+            ox.Quad(other, ox.NamedNode(kg + "stance"), ox.NamedNode(kg + "Denies"), g),
+            *(ox.Quad(other, ox.NamedNode(rdf + x), spo[rdf + x], g) for x in ("subject", "predicate", "object"))], []
+
+
+def test_the_truthy_graph_derived_after_a_change_equals_a_full_derivation():
+    """Random changes of every kind that bears on truthiness (claims dropped, stances flipped,
+    ranks, headline passages, unlinked references, denials from another graph): after each,
+    the truthy graph re-derived for the touched subjects equals the one derived in full."""
+    import random
+
+    from kgraph.loading import derive_truthy
+
+    rng = random.Random(7)
+    store = open_store(Settings(), in_memory=True)
+    load_repository(store, REPOSITORY_ROOT)
+    truthy = "https://w3id.org/kgraph/graph/truthy"
+    changed_truthy = 0
+    for step in range(40):
+        before = {str(q) for q in store.quads(truthy)}
+        added, removed = _random_change(rng, store, step)
+        for q in removed:
+            store.raw.remove(q)
+        for q in added:
+            store.raw.add(q)
+        derive_truthy(store, [*added, *removed])
+        incremental = {str(q) for q in store.quads(truthy)}
+        derive_truthy(store)
+        full = {str(q) for q in store.quads(truthy)}
+        assert incremental == full, f"step {step}: {added} {removed}"
+        changed_truthy += before != full
+    assert changed_truthy >= 10, "too few of the changes altered the truthy graph to test anything"

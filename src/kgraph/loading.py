@@ -14,7 +14,8 @@ Every file is parsed before anything is written, so a malformed file loads nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from kgraph.namespaces import (
     Namespaces,
 )
 from kgraph.settings import DEFAULT_BASE_IRI
-from kgraph.store.embedded import EmbeddedStore
+from kgraph.store import AnyStore
 
 QUERIES = Path(__file__).parent / "queries"
 
@@ -173,7 +174,7 @@ def stream_triples(item: GraphFile, namespaces: Namespaces) -> Iterator[ox.Tripl
 
 
 def load_files(
-    store: EmbeddedStore,
+    store: AnyStore,
     files: Iterable[GraphFile],
     *,
     progress: Callable[[str, int], None] | None = None,
@@ -226,7 +227,7 @@ def load_files(
 
 
 def load_repository(
-    store: EmbeddedStore,
+    store: AnyStore,
     root: Path,
     *,
     progress: Callable[[str, int], None] | None = None,
@@ -242,13 +243,69 @@ def load_repository(
     return LoadReport({**report.graphs, store.namespaces.graph_iri(GRAPH_TRUTHY): truthy})
 
 
-def derive_truthy(store: EmbeddedStore) -> int:
-    """Rebuild graph/truthy: the simple s-p-o triples of asserted, uncontested claims."""
+def derive_truthy(store: AnyStore, changed: Sequence[ox.Quad] | None = None) -> int:
+    """Rebuild graph/truthy: the simple s-p-o triples of asserted, uncontested claims.
+
+    With `changed` (the quads a write added or removed, already committed), only the subjects
+    those quads can affect are derived again: whether (s, p, o) is truthy depends on the
+    claims about s alone (their stance, rank, references and passages), so the triples of
+    every other subject stay as they are. Returns the number of truthy triples written."""
+    truthy = store.namespaces.graph_iri(GRAPH_TRUTHY)
     query = (QUERIES / "truthy.rq").read_text(encoding="utf-8")
-    # Over the union of all graphs: the query's patterns match claims only, which live in
-    # the source graphs (the engine's union is one scan, a list of graphs is one per graph).
-    triples = list(store.query(query, union_default_graph=True))  # type: ignore[arg-type]
-    return store.replace_graph(store.namespaces.graph_iri(GRAPH_TRUTHY), _as_quads(triples))
+    subjects = None if changed is None else _truthy_subjects(store, changed)
+    if subjects is None:
+        # Over the union of all graphs: the query's patterns match claims only, which live in
+        # the source graphs (the engine's union is one scan, a list of graphs is one per graph).
+        triples = list(store.query(query, union_default_graph=True))  # type: ignore[arg-type]
+        return store.replace_graph(truthy, _as_quads(triples))
+    if not subjects:
+        return 0
+    values = "VALUES ?s { " + " ".join(str(s) for s in sorted(subjects, key=str)) + " }"
+    restricted, n = _SUBJECTS_LINE.subn(values + " ?c rdf:subject ?s .", query)
+    if n != 2:
+        raise RuntimeError(f"truthy.rq has {n} #@subjects lines, not 2")
+    triples = list(store.query(restricted, union_default_graph=True))  # type: ignore[arg-type]
+    data = " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+    store.update(f"DELETE {{ GRAPH <{truthy}> {{ ?s ?p ?o }} }} WHERE {{ {values} GRAPH <{truthy}> {{ ?s ?p ?o }} }}"
+                 + (f" ;\nINSERT DATA {{ GRAPH <{truthy}> {{ {data} }} }}" if data else ""))
+    return len(triples)
+
+
+# Past this many subjects one derivation of the whole graph is cheaper than a long VALUES list.
+_MAX_INCREMENTAL_SUBJECTS = 5000
+
+
+def _truthy_subjects(store: AnyStore, changed: Sequence[ox.Quad]) -> set[ox.NamedNode] | None:
+    """The claim subjects whose truthy triples a change can alter: those of the claims it
+    touches, of the claims that cite a reference it touches, and of the claims whose
+    reference quotes a passage it touches. None when that cannot be told (a blank node
+    changed, or too many subjects): derive everything."""
+    nodes = {q.subject for q in changed}
+    if any(not isinstance(n, ox.NamedNode) for n in nodes):
+        return None
+    subjects = {q.object for q in changed if q.predicate == _RDF_SUBJECT}  # of removed claims too
+    if any(not isinstance(s, ox.NamedNode) for s in subjects):
+        return None
+    # three plain joins: as one UNION or with a property path the engine scans every claim
+    paths = ("?n rdf:subject ?s", "?c prov:wasDerivedFrom ?n ; rdf:subject ?s",
+             "?r kg:passage ?n . ?c prov:wasDerivedFrom ?r ; rdf:subject ?s")
+    for chunk in _chunks(sorted(nodes, key=str), 1000):
+        for path in paths:
+            rows = store.query("SELECT DISTINCT ?s WHERE { VALUES ?n { " + " ".join(map(str, chunk))
+                               + " } " + path + " }", union_default_graph=True)
+            subjects.update(row["s"] for row in rows)  # type: ignore[index,union-attr,call-overload]
+    if len(subjects) > _MAX_INCREMENTAL_SUBJECTS or any(not isinstance(s, ox.NamedNode) for s in subjects):
+        return None
+    return subjects  # type: ignore[return-value]
+
+
+_SUBJECTS_LINE = re.compile(r"(?<=^)[ \t]*#@subjects[ \t]*$", re.MULTILINE)
+_RDF_SUBJECT = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject")
+
+
+def _chunks(items: list[ox.NamedNode], size: int) -> Iterator[list[ox.NamedNode]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def _as_quads(triples: Iterable[ox.Triple]) -> Iterator[ox.Quad]:

@@ -39,8 +39,8 @@ from kgraph.namespaces import (
     Namespaces,
 )
 from kgraph.sparql_text import check_nesting
+from kgraph.store import AnyStore
 from kgraph.store.base import query_error
-from kgraph.store.embedded import EmbeddedStore
 import rdflib
 
 from kgraph.validation import ValidationReport, _term, validate_graphs
@@ -64,7 +64,7 @@ class WriteResult:
 class WriteGate:
     def __init__(
         self,
-        store: EmbeddedStore,
+        store: AnyStore,
         *,
         validate: bool = True,
         on_commit: Callable[[], None] | None = None,
@@ -142,7 +142,7 @@ class WriteGate:
             self.store.update(f"{update} ;\n{log}")
             data_changed = any(g not in self._shape_graphs for g in graphs)
             if data_changed:
-                derive_truthy(self.store)
+                derive_truthy(self.store, [*added, *removed])  # only the subjects they touch
         if self.on_commit:
             self.on_commit()
         return WriteResult(activity, len(added), len(removed), graphs)
@@ -242,7 +242,7 @@ def affected(data: ox.Store, terms: set[object],
     return {n for n in nodes if isinstance(n, ox.NamedNode) and n not in terms}
 
 
-def _difference(store: EmbeddedStore, after: ox.Store,
+def _difference(store: AnyStore, after: ox.Store,
                 scope: list[str | None] | None) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """The quads the write added and removed: over the graphs in `scope`, or everything."""
     def graph_quads(g: str | None, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
