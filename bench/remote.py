@@ -9,8 +9,8 @@ Per scale (data from bench/generate.py, seed 42, cached under bench/work/):
    `load_repository` into a fresh on-disk embedded store, and into a fresh `oxigraph serve`
    (started without --union-default-graph: kgraph asks for the union per query) through
    `open_store(URL)`, whose server's CPU time and resident memory are read from /proc too.
-2. Query latency: `kgraph serve` over each store (bench/serve_kgraph.py: kgraph serve without
-   its start-up validation, result cache off), and the same `oxigraph serve` queried directly
+2. Query latency: `kgraph serve` over each store (result cache off; an existing store is served
+   without a start-up validation), and the same `oxigraph serve` queried directly
    (the cost of the hop through kgraph); for each query of the benchmark's mix
    (bench/queries.py), one warm-up request, then up to --requests sequential requests on one
    keep-alive connection (at most --seconds per query): p50 and p95. The answers of kgraph on
@@ -140,8 +140,8 @@ def start_kgraph(store: str, data: Path, work: Path, name: str) -> tuple[Process
     port = free_port()
     env = {**os.environ, "KGRAPH_CACHE_BYTES": "0", "KGRAPH_QUERY_TIMEOUT": "300",
            "KGRAPH_QUEUE_WAIT": "300", "KGRAPH_STORE_TIMEOUT": "300"}
-    server = Process([PY, str(BENCH / "serve_kgraph.py"), "--store", store, "--repository",
-                      str(data), "--port", str(port)], work / f"remote-{name}.log", env)
+    server = Process([PY, "-m", "kgraph.cli", "serve", "--store", store, "--repository", str(data),
+                      "--host", "127.0.0.1", "--port", str(port)], work / f"remote-{name}.log", env)
     ready = server.wait_ready(port, "/sparql")
     return server, port, ready
 

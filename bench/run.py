@@ -337,8 +337,8 @@ def server_configs(names: list[str], data: Path, work: Path, scale: str, timeout
                    "KGRAPH_CACHE_BYTES": "0" if mode == "off" else str(64 * 2**20)}
             configs.append({
                 "name": "kgraph" if mode == "off" else "kgraph+cache",
-                "cmd": [PY, str(BENCH / "serve_kgraph.py"), "--store", str(work / f"kgraph-{scale}"),
-                        "--repository", str(data), "--port", "{port}"],
+                "cmd": [PY, "-m", "kgraph.cli", "serve", "--store", str(work / f"kgraph-{scale}"),
+                        "--repository", str(data), "--host", "127.0.0.1", "--port", "{port}"],
                 "env": env, "path": "/sparql",
                 "settings": {"KGRAPH_CACHE_BYTES": env["KGRAPH_CACHE_BYTES"],
                              "KGRAPH_QUERY_TIMEOUT": env["KGRAPH_QUERY_TIMEOUT"],
