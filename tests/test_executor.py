@@ -26,6 +26,26 @@ def test_answers_like_the_store(executor, disk_seed):
     assert n == int(direct) > 1000
 
 
+
+def test_a_small_result_comes_whole_and_a_large_one_streams(executor, disk_seed):
+    """Under one chunk the worker sends the result in one message and is free again before the
+    answer goes out; a larger one streams chunk by chunk. Both equal the store's own answer."""
+    from kgraph.query.worker import CHUNK
+
+    _, store = disk_seed
+    for q in ("SELECT ?p ?o WHERE { <https://w3id.org/kgraph/id/person/valery-gerasimov> ?p ?o }",
+              "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"):
+        stream = executor.execute(Request(q, union=True, results_format=CSV))
+        body = b"".join(stream)
+        stream.close()
+        direct = store.query(q).serialize(format=CSV)
+        assert sorted(body.splitlines()) == sorted(direct.splitlines())
+        if len(body) < CHUNK:
+            assert stream.body == body
+        else:
+            assert stream.body is None
+    assert len(direct) > CHUNK, "the second query must be large enough to stream"
+
 def test_syntax_error_is_400_with_position(executor):
     with pytest.raises(QueryFailed) as info:
         executor.execute(Request("SELECT ?x WHERE {", results_format=CSV))

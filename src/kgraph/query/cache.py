@@ -45,10 +45,13 @@ class CachingExecutor(QueryExecutor):
                 self._entries.move_to_end(key)
                 self.hits += 1
                 kind, body = found
-                return QueryStream(kind, iter([body]))
+                return QueryStream.whole(kind, body)
             self.misses += 1
             version = self._version
         stream = self.inner.execute(request)
+        if stream.body is not None:
+            self._store(key, version, stream.kind, stream.body)
+            return stream
         return QueryStream(stream.kind, self._keep(key, version, stream), on_close=[stream.close])
 
     def _keep(self, key: tuple[object, ...], version: int, stream: QueryStream) -> Iterator[bytes]:
@@ -59,13 +62,19 @@ class CachingExecutor(QueryExecutor):
             if size <= MAX_ENTRY_BYTES:
                 chunks.append(chunk)
             yield chunk
-        if size > MAX_ENTRY_BYTES or size > self.max_bytes:
+        if size <= MAX_ENTRY_BYTES:
+            self._store(key, version, stream.kind, b"".join(chunks))
+
+    def _store(self, key: tuple[object, ...], version: int, kind: str, body: bytes) -> None:
+        if len(body) > MAX_ENTRY_BYTES or len(body) > self.max_bytes:
             return
-        body = b"".join(chunks)
         with self._lock:
             if version != self._version:  # a write landed meanwhile: the result may be stale
                 return
-            self._entries[key] = (stream.kind, body)
+            replaced = self._entries.pop(key, None)  # two misses of one query raced
+            if replaced is not None:
+                self._size -= len(replaced[1])
+            self._entries[key] = (kind, body)
             self._size += len(body)
             while self._size > self.max_bytes and self._entries:
                 _, (_, old) = self._entries.popitem(last=False)

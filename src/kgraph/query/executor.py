@@ -74,6 +74,11 @@ class QueryStream:
     kind: str
     chunks: Iterator[bytes]
     on_close: list[Any] = field(default_factory=list)
+    body: bytes | None = None  # the whole result, when it was complete before the answer began
+
+    @classmethod
+    def whole(cls, kind: str, body: bytes) -> QueryStream:
+        return cls(kind, iter([body]), body=body)
 
     def __iter__(self) -> Iterator[bytes]:
         return self.chunks
@@ -141,21 +146,21 @@ class InProcessExecutor(QueryExecutor):
                     raise QueryFailed(406, NO_RESULTS_FORMAT)
                 kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
                 result.serialize(output=sink, format=request.results_format)
-            sink.flush()
+            sink.finish()
         except TooLarge:
             raise QueryLimit(413, too_large(request.max_bytes)) from None
         finally:
             del result
-        return QueryStream(kind, iter(buffer.chunks))
+        return QueryStream.whole(kind, b"".join(buffer.chunks))
 
 
 class _Collect:
     def __init__(self) -> None:
         self.chunks: list[bytes] = []
 
-    def send(self, message: tuple[str, bytes]) -> None:
-        if message[0] == "chunk":
-            self.chunks.append(message[1])
+    def send(self, message: tuple[object, ...]) -> None:
+        if message[0] in ("chunk", "whole"):
+            self.chunks.append(message[-1])  # type: ignore[arg-type]
 
 
 NO_RDF_FORMAT = ("no acceptable RDF format for a CONSTRUCT or DESCRIBE result; try text/turtle, "
@@ -287,6 +292,9 @@ class WorkerExecutor(QueryExecutor):
             if status == 413:
                 raise QueryLimit(413, message)
             raise QueryFailed(status, message)
+        if first[0] == "whole":  # a small result: the worker is free before the answer is sent
+            self._release(worker, healthy=True)
+            return QueryStream.whole(first[1], first[2])
         kind = first[1]
         state = {"released": False}
 

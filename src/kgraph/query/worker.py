@@ -10,6 +10,8 @@ Messages from the parent: a `Job` (pickled). Messages back, in order:
                                                    before any output still gets its status)
     ("chunk", bytes)                               serialised output, at most CHUNK bytes each
     ("done", total_bytes)                          the end
+or, for a result smaller than CHUNK, all of it at once (one message, one wake-up of the parent):
+    ("whole", kind, bytes)
 or at any point ("error", status, message) and nothing more for that job.
 """
 
@@ -59,10 +61,23 @@ class _Sink:
             raise TooLarge()
         self.buffer += data
         if len(self.buffer) >= CHUNK:
-            self.flush()
+            self._send()
         return len(data)
 
     def flush(self) -> None:
+        """The serialisers call this when they end: chunks go out when full or at finish()."""
+
+    def finish(self) -> None:
+        """The end of the output: in one message if nothing was sent yet."""
+        if self.kind:
+            self.conn.send(("whole", self.kind, bytes(self.buffer)))
+            self.buffer.clear()
+            self.kind = ""
+            return
+        self._send()
+        self.conn.send(("done", self.total))
+
+    def _send(self) -> None:
         if self.kind:
             self.conn.send(("kind", self.kind))
             self.kind = ""
@@ -143,6 +158,5 @@ def _run(ox: Any, store: Any, job: Job, conn: Connection) -> None:
         conn.send(("error", 413, f"the result is larger than the limit of {job.max_bytes} bytes; "
                    "narrow the query (LIMIT, fewer variables) or ask for it in pieces"))
         return
-    sink.flush()
-    conn.send(("done", sink.total))
+    sink.finish()
 
