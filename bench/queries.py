@@ -1,11 +1,9 @@
 """The query mix of the comparison: the same text for every server, with explicit PREFIX lines
 (oxigraph and rdflib do not predeclare kgraph's prefixes).
 
-Every query reads the *union default graph*: kgraph's (the data graphs), oxigraph's
-`--union-default-graph` and rdflib's `Dataset(default_union=True)` (every graph). The two
-differ only by the ontology, vocabulary and shapes graphs, which only the peers include, so the
-queries are written to match nothing there (typed patterns, a search string no term label
-contains); the digest check across servers is what proves it.
+Every query reads the *union default graph*: the union of all graphs in each server
+(kgraph's default, oxigraph's `--union-default-graph`, rdflib's `Dataset(default_union=True)`),
+which hold the same quads (the digest check across servers is what proves it).
 
 The audits are kgraph's example queries 001 (single-party figures), 002 (unnamed sources),
 004 (curators' inferences), a relay-origin audit written for the benchmark, and the

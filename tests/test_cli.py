@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -131,8 +132,9 @@ def test_serve_help_lists_every_setting_with_its_default():
     assert "KGRAPH_PORT=7878" in text
 
 
-def _serve_until_ready(store: Path) -> str:
-    """Start `kgraph serve` on a free port, wait for /health, stop it; return its output."""
+def serve_until_ready(*args: str, then: Callable[[int], object] | None = None) -> tuple[str, object]:
+    """Start `kgraph serve ARGS` on a free port, wait for /health, call `then(port)`, stop the
+    server (by its PID); return its output and what `then` returned."""
     import os
     import signal
     import socket
@@ -143,10 +145,11 @@ def _serve_until_ready(store: Path) -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kgraph.cli", "serve", "--store", str(store), "--port", str(port)],
+        [sys.executable, "-m", "kgraph.cli", "serve", *args, "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPOSITORY_ROOT,
         env={**os.environ, "COLUMNS": "200"},
     )
+    answer = None
     try:
         deadline = time.monotonic() + 240
         while True:
@@ -159,10 +162,16 @@ def _serve_until_ready(store: Path) -> str:
                 pass
             assert time.monotonic() < deadline, "kgraph serve did not become ready"
             time.sleep(0.3)
+        if then is not None:
+            answer = then(port)
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=60)
-    return output
+    return output, answer
+
+
+def _serve_until_ready(store: Path) -> str:
+    return serve_until_ready("--store", str(store))[0]
 
 
 def test_serve_validates_a_new_store_and_trusts_an_existing_one(tmp_path):

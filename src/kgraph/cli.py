@@ -31,24 +31,98 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-StoreOpt = Annotated[Optional[Path], typer.Option("--store", help="on-disk store directory [KGRAPH_STORE]")]
+StoreOpt = Annotated[
+    Optional[str],
+    typer.Option("--store", help="store directory, or a SPARQL server's query URL [KGRAPH_STORE]"),
+]
+UpdateUrlOpt = Annotated[
+    Optional[str],
+    typer.Option("--store-update-url", help="a remote store's SPARQL update URL, where the server "
+                 "keeps them apart, as Fuseki does [KGRAPH_STORE_UPDATE_URL]"),
+]
+GraphStoreUrlOpt = Annotated[
+    Optional[str],
+    typer.Option("--store-graph-store-url", help="a remote store's Graph Store protocol URL, where "
+                 "the server keeps them apart, as Fuseki does [KGRAPH_STORE_GRAPH_STORE_URL]"),
+]
 RepoOpt = Annotated[
     Optional[Path],
     typer.Option("--repository", help="folder with ontology/, shapes/, data/ttl/ [KGRAPH_REPOSITORY]"),
 ]
 
 
-def _settings(**overrides: object) -> Settings:
+def _settings(*, store_update_url: str | None = None, store_graph_store_url: str | None = None,
+              **overrides: object) -> Settings:
+    """The settings: defaults, KGRAPH_* variables, then the options given. A remote store's
+    other URLs are refused beside a store directory."""
     try:
-        return Settings.from_env(**overrides)
+        settings = Settings.from_env(store_update_url=store_update_url,
+                                     store_graph_store_url=store_graph_store_url, **overrides)
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    given = [name for name, value in (("--store-update-url", store_update_url),
+                                      ("--store-graph-store-url", store_graph_store_url)) if value]
+    if given and not settings.remote_store:
+        raise UserError(f"{given[0]} is for a remote store: give --store the server's SPARQL "
+                        f"query URL (the store is the directory {settings.store})")
+    return settings
 
 
-def _store(settings: Settings, *, in_memory: bool = False):  # type: ignore[no-untyped-def]
+def _store(settings: Settings, *, in_memory: bool = False, writes: str | None = None):  # type: ignore[no-untyped-def]
+    """The store the settings name. A remote one is connected to first and what its server
+    supports is printed (on stderr); a server that cannot be reached or is not a SPARQL
+    endpoint is a UserError naming the URL, and so is one without SPARQL Update when the
+    command (`writes`: its name) writes."""
     from kgraph.store import open_store
 
-    return open_store(settings, in_memory=in_memory)
+    url = settings.remote_store
+    if url is None or in_memory:
+        return open_store(settings, in_memory=in_memory)
+    from kgraph.store.remote import StoreCapabilityMissing, StoreUnavailable
+
+    try:
+        s = open_store(settings)
+    except (StoreUnavailable, StoreCapabilityMissing) as exc:
+        raise UserError(f"{exc} (check --store / KGRAPH_STORE, and that the server is "
+                        "running)") from None
+    err.print(f"SPARQL store at {url}:", markup=False, highlight=False)
+    for line in s.capabilities.describe():
+        err.print(f"  {line}", markup=False, highlight=False)
+    if writes:
+        _require_update(s, writes)
+    return s
+
+
+def _require_update(s, command: str) -> None:  # type: ignore[no-untyped-def]
+    """UserError (the store closed) when `s` is a remote store whose server does not accept
+    SPARQL Update, which `kgraph <command>` needs."""
+    from kgraph.store import RemoteStore
+
+    if isinstance(s, RemoteStore) and not s.capabilities.update:
+        s.close()
+        raise UserError(f"`kgraph {command}` writes to the store, and the SPARQL store at "
+                        f"{s.update_url} does not accept SPARQL Update (its query URL: "
+                        f"{s.query_url}); name its update URL with --store-update-url, give "
+                        "credentials with KGRAPH_STORE_AUTH, or use a server that takes updates")
+
+
+def _whole_copy(s):  # type: ignore[no-untyped-def]
+    """The store to validate whole: the store itself, or an in-memory copy of a remote one
+    (the compiled shapes run on pyoxigraph); UserError when it is too large to copy."""
+    from kgraph.store import RemoteStore
+    from kgraph.store.remote_scratch import ScratchTooLarge
+
+    if not isinstance(s, RemoteStore):
+        return s
+    try:
+        return s.to_embedded()
+    except ScratchTooLarge:
+        raise UserError(
+            f"the SPARQL store at {s.location} holds {s.count():,} quads, more than the "
+            f"{s.max_copy_quads:,} kgraph copies to validate a store whole "
+            f"(KGRAPH_STORE_MAX_COPY_QUADS={s.max_copy_quads}): raise KGRAPH_STORE_MAX_COPY_QUADS "
+            "(the copy is held in memory here), or validate the repository files with "
+            "`kgraph validate`") from None
 
 
 # -- compile ---------------------------------------------------------------------------------
@@ -172,35 +246,68 @@ def match_cmd(
 def load(
     files: Annotated[Optional[list[Path]], typer.Argument(help="files to load; none = the whole repository")] = None,
     graph: Annotated[Optional[str], typer.Option("--graph", help="named graph for FILES (else from their place in the layout)")] = None,
+    restart: Annotated[bool, typer.Option("--restart", help="remote store: redo the graphs of this load from the start instead of resuming an interrupted load")] = False,
     store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
     repository: RepoOpt = None,
 ) -> None:
-    """Load the repository (or some files) into the store; each graph is replaced atomically."""
-    from kgraph.loading import GraphFile, derive_truthy, graph_for_file, load_files, load_repository
+    """Load the repository (or some files) into the store; each graph is replaced atomically.
+    Into a remote store, an interrupted load resumes when run again (--restart: redo it)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    settings = _settings(store=store, repository=repository)
-    s = _store(settings)
-    from rich.progress import Progress
+    from kgraph.loading import GraphFile, derive_truthy, graph_for_file, load_files, load_repository, plan_repository
+    from kgraph.store import RemoteStore, remote_load
 
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("loading", total=None)
+    settings = _settings(store=store, repository=repository, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
+    s = _store(settings, writes="load")
+    try:
+        plan = [GraphFile(f, graph or graph_for_file(f, s.namespaces)) for f in files or []]
+        if restart and isinstance(s, RemoteStore):  # the whole repository: every record
+            remote_load.forget(s, [item.graph for item in plan] if plan else None)
+        files_count = len(plan or plan_repository(settings.repository, s.namespaces))
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[unit]}"), TimeRemainingColumn(),
+                      console=err, transient=True) as progress:
+            tick = LoadProgress(progress, files_count)
+            if plan:
+                report = load_files(s, plan, progress=tick)
+                derive_truthy(s)
+            else:
+                report = load_repository(s, settings.repository, progress=tick)
+        for g, n in sorted(report.graphs.items()):
+            out.print(f"{n:>8}  {g}")
+        out.print(f"loaded {report.triples} triples into {len(report.graphs)} graph(s) in {settings.store}")
+    finally:
+        s.close()
 
-        def tick(path: str, n: int) -> None:
-            progress.update(task, advance=1, description=f"parsed {Path(path).name} ({n} triples)")
 
-        if files:
-            plan = [
-                GraphFile(f, graph or graph_for_file(f, s.namespaces))
-                for f in files
-            ]
-            report = load_files(s, plan, progress=tick)
-            derive_truthy(s)
-        else:
-            report = load_repository(s, settings.repository, progress=tick)
-    for g, n in sorted(report.graphs.items()):
-        out.print(f"{n:>8}  {g}")
-    out.print(f"loaded {report.triples} triples into {len(report.graphs)} graph(s) in {settings.store}")
-    s.close()
+class LoadProgress:
+    """The progress callback of a load, as a bar: in files, or in triples once the loader says
+    how many there are (a load into a remote store counts them while it checks their syntax,
+    before it sends anything)."""
+
+    def __init__(self, progress, files: int) -> None:  # type: ignore[no-untyped-def]
+        self.progress = progress
+        self.task = progress.add_task("loading", total=files, unit="files")
+        self.in_triples = False
+        self.triples = 0
+        self._files: set[str] = set()
+
+    def set_total(self, triples: int) -> None:
+        self.in_triples = True
+        self.progress.update(self.task, total=triples, completed=0, unit="triples")
+
+    def __call__(self, path: str, n: int) -> None:
+        self.triples += n
+        if self.in_triples:
+            advance = n
+        else:  # a file may be reported more than once (a large one, as it goes)
+            advance = 0 if path in self._files else 1
+            self._files.add(path)
+        self.progress.update(self.task, advance=advance,
+                             description=f"{Path(path).name} ({self.triples:,} triples)")
 
 
 # -- validate --------------------------------------------------------------------------------
@@ -208,8 +315,10 @@ def load(
 @app.command()
 def validate(
     files: Annotated[Optional[list[Path]], typer.Argument(help="data files to validate with the repository (they replace the graphs of the same place)")] = None,
-    store: Annotated[bool, typer.Option("--store", help="validate the on-disk store instead of the repository files")] = False,
-    store_path: Annotated[Optional[Path], typer.Option("--store-path", help="store directory for --store [KGRAPH_STORE]")] = None,
+    store: Annotated[bool, typer.Option("--store", help="validate the store instead of the repository files")] = False,
+    store_path: Annotated[Optional[str], typer.Option("--store-path", help="store directory for --store, or a SPARQL server's query URL [KGRAPH_STORE]")] = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
     repository: RepoOpt = None,
     output: Annotated[str, typer.Option("--format", help="text, json or turtle")] = "text",
     engine: Annotated[str, typer.Option("--engine", help="auto (the shapes compiled to SPARQL, pySHACL for what they cannot express), sparql or pyshacl")] = "auto",
@@ -222,10 +331,11 @@ def validate(
     from kgraph.loading import GraphFile, derive_truthy, graph_for_file, load_files, plan_repository
     from kgraph.validation import validate_store
 
-    settings = _settings(store=store_path, repository=repository)
+    settings = _settings(store=store_path, repository=repository, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
     files_of: dict[str, list[str]] = {}
     if store:
-        s = _store(settings)
+        s = _whole_copy(_store(settings))
     else:
         s = _store(settings, in_memory=True)
         plan = plan_repository(settings.repository, s.namespaces)
@@ -286,10 +396,13 @@ def query(
     sparql: Annotated[str, typer.Argument(help="a SPARQL query, or @FILE / a path to a .rq file")],
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json, xml (SELECT/ASK); turtle, ntriples, rdfxml (CONSTRUCT)")] = "table",
     store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
     union: Annotated[bool, typer.Option("--union/--no-union", help="default graph = union of all graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = True,
 ) -> None:
     """Run a SPARQL query against the store and print the results."""
-    settings = _settings(store=store)
+    settings = _settings(store=store, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
     text = sparql
     if sparql.startswith("@"):
         text = Path(sparql[1:]).read_text(encoding="utf-8")
@@ -374,11 +487,17 @@ def fmt(
 # -- graphs / summary ------------------------------------------------------------------------
 
 @app.command()
-def graphs(store: StoreOpt = None) -> None:
+def graphs(
+    store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
+) -> None:
     """List the named graphs of the store with their triple counts."""
-    settings = _settings(store=store)
+    settings = _settings(store=store, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
     s = _store(settings)
     print_summary(s)
+    s.close()
 
 
 def print_summary(s) -> None:  # type: ignore[no-untyped-def]
@@ -407,6 +526,8 @@ def audit(
     document: Annotated[Optional[str], typer.Option("--document", help="coverage of this document only (IRI or document/<id>)")] = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, json or csv (csv: the rows of one named audit, else the flags)")] = "table",
     store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
     write_graph: Annotated[bool, typer.Option("--write-graph", help="write the findings as RDF to graph/audit (a full run only)")] = False,
     show_all: Annotated[bool, typer.Option("--all", help="list info flags too, and every audit's rows")] = False,
     list_audits: Annotated[bool, typer.Option("--list", help="list the audits and their parameters")] = False,
@@ -433,16 +554,9 @@ def audit(
     if write_graph and (names or params):
         raise UserError("--write-graph writes the findings of a full run: give no audit name, "
                         "--claim or --document")
-    settings = _settings(store=store)
-    path = Path(settings.store)
-    if not path.exists():
-        raise UserError(f"no store at {path}: run `kgraph load` first (or give --store)")
-    from kgraph.namespaces import Namespaces
-    from kgraph.store.embedded import EmbeddedStore
-
-    s = EmbeddedStore(path, Namespaces(settings.base_iri), read_only=not write_graph)
-    if not s.graphs():
-        raise UserError(f"the store at {path} is empty: run `kgraph load` first")
+    settings = _settings(store=store, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
+    s = _existing_store(settings, writes="audit --write-graph" if write_graph else None)
     started = datetime.now(timezone.utc)
     results = run_audits(s, names or None, params)
     if write_graph:
@@ -535,6 +649,8 @@ def withdraw(
     by: Annotated[str, typer.Option("--by", help="who withdraws it (an agent identifier)")] = "agent/kgraph-curators",
     keep_files: Annotated[bool, typer.Option("--keep-files", help="change the store only, not the repository files")] = False,
     store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
     repository: RepoOpt = None,
 ) -> None:
     """Withdraw a source: remove its graph from the store (a validated, logged write), record
@@ -542,8 +658,10 @@ def withdraw(
     compiled Turtle and park its authoring file in data/authoring/withdrawn/."""
     from kgraph.withdrawal import withdraw as withdraw_source
 
-    settings = _settings(store=store, repository=repository)
-    s = _store(settings) if Path(settings.store).exists() else None
+    settings = _settings(store=store, repository=repository, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
+    present = settings.remote_store is not None or Path(settings.store).exists()
+    s = _store(settings, writes="withdraw") if present else None
     try:
         w = withdraw_source(settings.repository, source_id, reason=reason, by=by, store=s,
                             keep_files=keep_files)
@@ -565,12 +683,15 @@ app.add_typer(export_app, name="export")
 def export_csv(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write; default standard output")] = None,
     store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
 ) -> None:
     """One row per claim (RFC 4180 CSV, UTF-8): proposition, value, bounds, date and precision,
     place, claimant, party, source, passage, inferred parts, grades."""
     from kgraph.exports import claims_csv
 
-    settings = _settings(store=store)
+    settings = _settings(store=store, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
     s = _existing_store(settings)
     text = claims_csv(s)
     if output is None:
@@ -585,29 +706,38 @@ def release(
     directory: Annotated[Path, typer.Argument(help="folder to write the release into")],
     version: Annotated[Optional[str], typer.Option(help="release version (default: the package's)")] = None,
     store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
     repository: RepoOpt = None,
 ) -> None:
     """Write a release: the whole dataset as N-Quads, the claims as CSV, and a VoID/DCAT
     description (counts, version, date, licence, checksums) in Turtle."""
     from kgraph.exports import write_release
 
-    settings = _settings(store=store, repository=repository)
+    settings = _settings(store=store, repository=repository, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
     s = _existing_store(settings)
     files = write_release(s, directory, version=version, repository=settings.repository)
     for f in files:
         out.print(f"wrote {f}")
 
 
-def _existing_store(settings: Settings):  # type: ignore[no-untyped-def]
+def _existing_store(settings: Settings, *, writes: str | None = None):  # type: ignore[no-untyped-def]
+    """The store the settings name, which must hold data: a remote one connected to (see
+    _store), or a directory, opened read-only unless the command (`writes`) writes."""
     from kgraph.namespaces import Namespaces
     from kgraph.store.embedded import EmbeddedStore
 
-    path = Path(settings.store)
-    if not path.exists():
-        raise UserError(f"no store at {path}: run `kgraph load` first (or give --store)")
-    s = EmbeddedStore(path, Namespaces(settings.base_iri), read_only=True)
+    if settings.remote_store:
+        s = _store(settings, writes=writes)
+    else:
+        path = Path(settings.store)
+        if not path.exists():
+            raise UserError(f"no store at {path}: run `kgraph load` first (or give --store)")
+        s = EmbeddedStore(path, Namespaces(settings.base_iri), read_only=not writes)
     if not s.graphs():
-        raise UserError(f"the store at {path} is empty: run `kgraph load` first")
+        s.close()
+        raise UserError(f"the store at {settings.store} is empty: run `kgraph load` first")
     return s
 
 
@@ -617,9 +747,12 @@ def _existing_store(settings: Settings):  # type: ignore[no-untyped-def]
 def dump(
     output: Annotated[Path, typer.Argument(help="file to write (.nq or .trig)")],
     store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
 ) -> None:
     """Write the whole dataset, every graph, to an N-Quads or TriG file."""
-    settings = _settings(store=store)
+    settings = _settings(store=store, store_update_url=store_update_url,
+                         store_graph_store_url=store_graph_store_url)
     fmt = ox.RdfFormat.TRIG if output.suffix == ".trig" else ox.RdfFormat.N_QUADS
     s = _store(settings)
     tmp = output.with_name(output.name + ".partial")
@@ -635,12 +768,19 @@ def restore(
     store: StoreOpt = None,
 ) -> None:
     """Replace the store with a dump. The dump is loaded into a new store beside the old one,
-    which is swapped in only when the load is complete."""
+    which is swapped in only when the load is complete. A store directory only: a remote store
+    is restored with its server's tools (docs/scaling.md)."""
     import shutil
 
     from kgraph.loading import parse_error
 
     settings = _settings(store=store)
+    if settings.remote_store:
+        raise UserError(
+            f"`kgraph restore` replaces a store directory; the SPARQL store at "
+            f"{settings.remote_store} is restored with its server's own tools (`oxigraph load`, "
+            "`tdb2.tdbloader`, Virtuoso's `ld_dir`...): see docs/scaling.md, \"Moving from the "
+            "embedded store\"")
     fmt = ox.RdfFormat.TRIG if source.suffix == ".trig" else ox.RdfFormat.N_QUADS
     target = Path(settings.store)
     fresh = target.with_name(target.name + ".restoring")
@@ -678,6 +818,8 @@ def _settings_epilog() -> str:
 @app.command(epilog=_settings_epilog())
 def serve(
     store: StoreOpt = None,
+    store_update_url: UpdateUrlOpt = None,
+    store_graph_store_url: GraphStoreUrlOpt = None,
     host: Annotated[Optional[str], typer.Option(help="address to bind [KGRAPH_HOST] (default 127.0.0.1)")] = None,
     port: Annotated[Optional[int], typer.Option(help="port [KGRAPH_PORT] (default 7878)")] = None,
     repository: RepoOpt = None,
@@ -699,29 +841,42 @@ def serve(
 
     A store that already holds data is served without validating it again: every write to it
     was validated (a full check of a large store takes minutes; ask for it with --check, or run
-    `kgraph validate` beside the server)."""
+    `kgraph validate` beside the server). A remote store (--store URL) is validated on a copy
+    held here, up to KGRAPH_STORE_MAX_COPY_QUADS."""
     from kgraph.loading import derive_truthy, load_repository
+    from kgraph.store import RemoteStore
     from kgraph.validation import validate_store
 
     settings = _settings(
-        store=store, host=host, port=port, repository=repository, base_iri=base_iri,
+        store=store, store_update_url=store_update_url, store_graph_store_url=store_graph_store_url,
+        host=host, port=port, repository=repository, base_iri=base_iri,
         union_default_graph=union_default_graph, validate_writes=validate_writes,
         write_token=write_token, query_timeout=query_timeout, max_result_bytes=max_result_bytes,
         max_body_bytes=max_body_bytes, max_concurrent_queries=max_concurrent_queries,
         service_allow_list=service_allow_list, queue_wait=queue_wait, cache_bytes=cache_bytes)
     s = _store(settings)
+    asked = check
     if not s.graphs():
+        _require_update(s, "serve (on an empty store: it loads the repository first)")
         report = load_repository(s, settings.repository)
         out.print(f"store was empty: loaded {report.triples} triples from {settings.repository}")
         check = True
-    else:
+    elif not isinstance(s, RemoteStore) or s.capabilities.update:
         derive_truthy(s)  # derived state is rebuilt, whatever a crash may have left
     if check:
-        result = validate_store(s)
-        out.print("shapes: " + ("[green]conforms[/]" if result.conforms else "[red]does not conform[/]"))
-        if not result.conforms:
-            for v in result.violations:
-                err.print(v.describe(), markup=False, highlight=False)
+        try:
+            whole = _whole_copy(s)
+        except UserError as exc:
+            if asked:
+                raise
+            whole = None  # the check was not asked for: serve, and say why it was not done
+            err.print(f"[yellow]warning[/]: shapes not checked: {_escape(str(exc))}", highlight=False)
+        if whole is not None:
+            result = validate_store(whole)
+            out.print("shapes: " + ("[green]conforms[/]" if result.conforms else "[red]does not conform[/]"))
+            if not result.conforms:
+                for v in result.violations:
+                    err.print(v.describe(), markup=False, highlight=False)
     else:
         out.print("shapes: not checked again at start (--check to do so); writes are validated")
     print_summary(s)

@@ -68,9 +68,9 @@ class Settings:
     )
     store_max_copy_quads: int = field(
         default=500_000,
-        metadata={"help": "remote store: the largest store a SPARQL update is validated on "
-                  "(it needs a copy of everything); above it, write with the Graph Store "
-                  "protocol"},
+        metadata={"help": "remote store: the largest store copied here whole, as a SPARQL "
+                  "update's validation needs (above it, write with the Graph Store protocol) "
+                  "and so do `validate --store` and `serve --check`"},
     )
     repository: Path = field(
         default=REPOSITORY_ROOT,

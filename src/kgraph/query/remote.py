@@ -14,6 +14,7 @@ small result over the cap, or a server error, still gets its proper status.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -145,28 +146,13 @@ class RemoteExecutor(QueryExecutor):
                 body = self._drain(pump, deadline, request.timeout, limit=4096)
                 raise self._refused(status, body.decode("utf-8", "replace"), request)
             kind = "graph" if media in _RDF_MEDIA else "solutions"
-            buffered, total, finished = [], 0, False
-            while total < PREFETCH:
-                message = self._next(pump, deadline, request.timeout)
-                if message[0] == "done":
-                    finished = True
-                    break
-                buffered.append(message[1])
-                total += len(message[1])
-                if total > request.max_bytes:
-                    raise QueryLimit(413, too_large(request.max_bytes))
+            buffered: list[bytes] = []
+            total, finished = self._buffer(pump, deadline, request, buffered, 0, until=PREFETCH)
             if kind == "solutions" and _is_boolean(b"".join(buffered)[:256]):
                 kind = "boolean"
             if kind == "graph" and request.rdf_format not in (None, ox.RdfFormat.N_TRIPLES):
-                while not finished:
-                    message = self._next(pump, deadline, request.timeout)
-                    if message[0] == "done":
-                        finished = True
-                        break
-                    buffered.append(message[1])
-                    total += len(message[1])
-                    if total > request.max_bytes:
-                        raise QueryLimit(413, too_large(request.max_bytes))
+                if not finished:  # the whole graph, to write it in the format asked
+                    total, finished = self._buffer(pump, deadline, request, buffered, total)
                 buffered = [self._reserialise(b"".join(buffered), request.rdf_format)]
         except BaseException:
             pump.abort()
@@ -195,6 +181,21 @@ class RemoteExecutor(QueryExecutor):
             release()
 
         return QueryStream(kind, chunks(), on_close=[close])
+
+    def _buffer(self, pump: _Pump, deadline: float, request: Request, buffered: list[bytes],
+                total: int, *, until: float = math.inf) -> tuple[int, bool]:
+        """Read the response's chunks into `buffered` until it holds `until` bytes or the
+        response ends (413 past the request's cap). Returns the bytes held and whether the
+        response ended."""
+        while total < until:
+            message = self._next(pump, deadline, request.timeout)
+            if message[0] == "done":
+                return total, True
+            buffered.append(message[1])
+            total += len(message[1])
+            if total > request.max_bytes:
+                raise QueryLimit(413, too_large(request.max_bytes))
+        return total, False
 
     def _reserialise(self, ntriples: bytes, fmt: ox.RdfFormat) -> bytes:
         try:

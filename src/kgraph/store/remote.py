@@ -183,8 +183,9 @@ class RemoteStore:
 
     # -- capabilities ----------------------------------------------------------------------
     def check(self, *, require_union: bool = True) -> Capabilities:
-        """Find out what the server supports. Raises StoreError for an unreachable server, one
-        that is not a SPARQL endpoint, or one without a union default graph (when required)."""
+        """Find out what the server supports. Raises StoreUnavailable for an unreachable
+        server, StoreCapabilityMissing for one that is not a SPARQL endpoint or has no union
+        default graph (when required), StoreError for a server that fails."""
         caps = self.capabilities
         self._ask("ASK {}")  # reachable, and a SPARQL endpoint
         caps.update = self._probe_update()
@@ -206,7 +207,7 @@ class RemoteStore:
                               "its own default graph cannot be queried (with Oxigraph, start "
                               "`oxigraph serve` without --union-default-graph to lift both)")
         elif caps.union == UNION_NONE and require_union:
-            raise StoreError(
+            raise StoreCapabilityMissing(
                 f"the SPARQL store at {self.query_url} does not answer queries over the union "
                 "of its named graphs, which kgraph's queries read as their default graph. Use "
                 "`oxigraph serve` (kgraph asks it for the union per query); in Fuseki set "

@@ -24,7 +24,12 @@ where its batches go, how many triples were sent, and whether it is done; the re
 the load completes. Run the same load again after an interruption and it resumes: graphs done
 are skipped, a graph being filled continues after its last recorded batch (re-sending a batch
 is harmless: an RDF graph is a set). A graph whose files changed since is redone from the start.
-Nothing is appended twice: every graph is replaced, never merged into.
+Nothing is appended twice: every graph is replaced, never merged into. To redo graphs from the
+start instead (`kgraph load --restart`), `forget` their record first.
+
+The `progress` callback gets (file, triples sent) as batches go in; one that has a `set_total`
+method is first told the number of triples of all the files (counted while their syntax is
+checked), so that it can show how far the load is.
 
 Batches are cut only between triples without blank nodes, so the triples of an anonymous node
 (`[ ... ]` in Turtle) go together. A blank node label used in two batches would become two
@@ -228,11 +233,22 @@ def _parse(path: Path, fmt: ox.RdfFormat) -> Iterator[ox.Triple]:
         yield ox.Triple(q.subject, q.predicate, q.object)
 
 
-def _check_syntax(path: Path, fmt: ox.RdfFormat) -> None:
-    from collections import deque
+def forget(store: "RemoteStore", graphs: Iterable[str] | None = None) -> None:
+    """Forget what an interrupted load recorded about these graphs (about every graph when
+    None): the next load redoes them from the start instead of resuming them."""
+    g = progress_graph(store)
+    if graphs is None:
+        store.drop_graph(g)
+        return
+    deletes = [f"DELETE WHERE {{ GRAPH <{g}> {{ <{graph}> ?p ?o }} }}" for graph in graphs]
+    if deletes:
+        store.update(" ;\n".join(deletes))
 
-    deque(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
-                   without_named_graphs=True), maxlen=0)
+
+def _check_syntax(path: Path, fmt: ox.RdfFormat) -> int:
+    """The number of triples of a file, which is parsed whole (SyntaxError if it does not)."""
+    return sum(1 for _ in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
+                                   without_named_graphs=True))
 
 
 def load_files(
@@ -249,8 +265,10 @@ def load_files(
     per_graph: dict[str, list[tuple[Path, ox.RdfFormat]]] = {}
     for path, fmt, graph in files:
         per_graph.setdefault(graph, []).append((path, fmt))
-    for path, fmt, _ in files:  # the syntax of everything, before any write
-        _check_syntax(path, fmt)
+    total = sum(_check_syntax(path, fmt) for path, fmt, _ in files)  # before any write
+    set_total = getattr(progress, "set_total", None)
+    if set_total is not None:
+        set_total(total)
     with _Sender(store) as sender:
         loader = _Loader(store, sender, read_records(store) if resume else {}, set(store.graphs()),
                          progress)
@@ -379,4 +397,5 @@ class _Loader:
         return count
 
 
-__all__ = ["batches", "fingerprint", "load_files", "progress_graph", "read_records", "replace_graph"]
+__all__ = ["batches", "fingerprint", "forget", "load_files", "progress_graph", "read_records",
+           "replace_graph"]

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from kgraph.namespaces import Namespaces
 from kgraph.settings import Settings
-from kgraph.store.embedded import EmbeddedStore
+from kgraph.store import AnyStore
 
 
 @dataclass
 class WebContext:
     settings: Settings
-    store: EmbeddedStore
+    store: AnyStore
 
     @property
     def namespaces(self) -> Namespaces:

@@ -23,7 +23,7 @@ from kgraph.query import QueryExecutor, QueryStream
 from kgraph.sparql_text import check_nesting, has_dataset_clause, service_endpoints, with_using
 from kgraph.query import Request as QueryRequest
 from kgraph.settings import Settings
-from kgraph.store.embedded import EmbeddedStore
+from kgraph.store import AnyStore
 from kgraph.web.conneg import negotiate
 from kgraph.web.errors import HTTPError
 
@@ -145,7 +145,7 @@ def _utf8(body: bytes) -> str:
 
 # -- queries -----------------------------------------------------------------------------------
 
-def answer_query(op: Operation, request: Request, settings: Settings, store: EmbeddedStore,
+def answer_query(op: Operation, request: Request, settings: Settings, store: AnyStore,
                  executor: QueryExecutor) -> Response:
     assert op.query is not None
     accept = request.headers.get("accept")
@@ -204,6 +204,8 @@ def answer_query(op: Operation, request: Request, settings: Settings, store: Emb
     if request.method == "HEAD":
         stream.close()
         return Response(b"", media_type=media + charset, headers=headers)
+    if stream.body is not None:  # complete already: no streaming, no thread hop per chunk
+        return Response(stream.body, media_type=media + charset, headers=headers)
     return StreamingResponse(_chunks(stream), media_type=media + charset, headers=headers)
 
 
@@ -221,7 +223,7 @@ def _chunks(stream: QueryStream):  # type: ignore[no-untyped-def]
         stream.close()
 
 
-def _compact_jsonld(stream: QueryStream, store: EmbeddedStore) -> bytes:
+def _compact_jsonld(stream: QueryStream, store: AnyStore) -> bytes:
     """pyoxigraph writes expanded JSON-LD only: compact it with kgraph's prefixes as context."""
     try:
         data = b"".join(stream)

@@ -7,7 +7,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kgraph.store.embedded import EmbeddedStore
+from kgraph.store import AnyStore
 from kgraph.web.conneg import negotiate
 from kgraph.web.errors import HTTPError
 
@@ -22,7 +22,7 @@ SERVED = {
 }
 
 
-def service_description(request: Request, store: EmbeddedStore) -> Response:
+def service_description(request: Request, store: AnyStore) -> Response:
     media = negotiate(request.headers.get("accept"), list(SERVED))
     if media is None:
         raise HTTPError(406, "The service description is served as text/turtle, "
