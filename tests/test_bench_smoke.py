@@ -43,7 +43,8 @@ def smoke(tmp_path_factory) -> dict:
     assert done.returncode == 0, done.stderr[-3000:]
     [json_file] = (tmp / "results").glob("*-3k.json")
     [md_file] = (tmp / "results").glob("*-3k.md")
-    return {"result": json.loads(json_file.read_text()), "md": md_file.read_text()}
+    return {"result": json.loads(json_file.read_text()), "md": md_file.read_text(),
+            "json_file": json_file}
 
 
 def test_the_result_has_every_section(smoke):
@@ -89,3 +90,13 @@ def test_the_markdown_is_made_from_the_result(smoke):
     for heading in ("## Servers", "## Queries", "## Cold", "## Loads", "## Validation", "## Targets"):
         assert heading in md
     assert smoke["result"]["command"] in md
+
+
+def test_rendering_a_result_again_gives_the_same_tables(smoke, tmp_path):
+    """`run.py --render` remakes the tables from a results file alone (for a report change)."""
+    copy = tmp_path / smoke["json_file"].name
+    copy.write_text(smoke["json_file"].read_text())
+    done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--render", str(copy)],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert copy.with_suffix(".md").read_text() == smoke["md"]
