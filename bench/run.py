@@ -594,7 +594,7 @@ def check_targets(res: dict) -> list[dict]:
 
     def add(what: str, target: str, measured: float | None, ok: bool | None, miss: str = "") -> None:
         checks.append({"target": what, "goal": target, "measured": measured,
-                       "met": ok, "miss": miss if ok is False else ""})
+                       "met": ok, "miss": miss if ok is not True else ""})
 
     servers = res["servers"]
     kg, ox = servers.get("kgraph", {}), servers.get("oxigraph", {})
@@ -618,7 +618,8 @@ def check_targets(res: dict) -> list[dict]:
             bound = round(mine * res["request_timeout"], 1)
             add(what + f" ({peer_name}: no answer within {res['request_timeout']:g} s)",
                 f">= {goal:g}", bound, bound >= goal, f"at least {bound}")
-        elif not mine and not theirs and server.get("queries", {}).get(qname, {}).get("cells", {}).get(conc):
+        elif (not mine and not theirs and peer.get("queries")
+              and server.get("queries", {}).get(qname, {}).get("cells", {}).get(conc)):
             add(what, f">= {goal:g}", None, None,
                 f"neither answered within the {res['request_timeout']:g} s request timeout")
 
