@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -49,7 +48,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +56,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import generate  # noqa: E402
+import run  # noqa: E402
 
 PY = sys.executable
 BASE_IRI = "https://w3id.org/kgraph/"
@@ -66,63 +65,21 @@ AUDITS = ("corroboration", "origin-trace", "unnamed", "absent-speaker", "inferre
           "omissions", "coverage")
 
 
-# -- the machine ---------------------------------------------------------------------------------
+# -- the machine, the data: as bench/run.py has them (so the two share the generated data) ------
 
 def versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name in ("kgraph", "pyoxigraph", "rdflib", "pyshacl"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    return run.versions(("kgraph", "pyoxigraph", "rdflib", "pyshacl"))
 
 
 def machine() -> dict[str, Any]:
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "cpu": model, "memory_gib": round(mem / 2**30, 1),
-            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-            "note": "one step at a time; the machine may be shared (see the load averages)"}
+    return run.machine("one step at a time; the machine may be shared (see the load averages)")
 
 
-def loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return ""
+loadavg, scale_name = run.loadavg, run.scale_name
 
-
-def scale_name(n: int) -> str:
-    if n % 1_000_000 == 0:
-        return f"{n // 1_000_000}m"
-    if n % 1_000 == 0:
-        return f"{n // 1_000}k"
-    return str(n)
-
-
-# -- data and store ------------------------------------------------------------------------------
 
 def ensure_data(n: int, seed: int, work: Path) -> tuple[Path, dict[str, Any], float | None]:
-    """The generated repository for (n, seed), generated unless cached (the same folder and
-    manifest check as bench/run.py, so the two share the data)."""
-    folder = work / f"data-{scale_name(n)}-s{seed}"
-    manifest = folder / "manifest.json"
-    if manifest.exists():
-        m = json.loads(manifest.read_text())
-        if m.get("target_triples") == n and m.get("seed") == seed and not m.get("violations"):
-            return folder, m, None
-    shutil.rmtree(folder, ignore_errors=True)
-    started = time.perf_counter()
-    m = generate.generate(n, seed, folder, 0, quiet=True)
-    return folder, m, round(time.perf_counter() - started, 2)
+    return run.ensure_data(n, seed, work)
 
 
 def run_child(cmd: list[str], timeout: float, stdout: Path, log: Path) -> dict[str, Any]:

@@ -222,10 +222,13 @@ def ensure_peers(servers: list[str], install: bool) -> dict[str, str]:
     return problems
 
 
-def versions() -> dict[str, str | None]:
-    out = {}
-    for name in ("kgraph", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "pyshacl",
-                 "fastapi", "starlette", "uvicorn", "uvloop", "httptools"):
+PACKAGES = ("kgraph", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "pyshacl",
+            "fastapi", "starlette", "uvicorn", "uvloop", "httptools")
+
+
+def versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in packages:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -233,7 +236,7 @@ def versions() -> dict[str, str | None]:
     return out
 
 
-def machine() -> dict:
+def machine(note: str = "servers, clients and loads share the same machine; each server runs alone") -> dict:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     model = ""
     try:
@@ -245,7 +248,7 @@ def machine() -> dict:
         pass
     return {"cores": os.cpu_count(), "cpu": model, "memory_gib": round(mem / 2**30, 1),
             "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-            "note": "servers, clients and loads share the same machine; each server runs alone"}
+            "note": note}
 
 
 # -- data and loads ------------------------------------------------------------------------------

@@ -284,12 +284,11 @@ def _truthy_subjects(store: AnyStore, changed: Sequence[ox.Quad]) -> set[ox.Name
     if any(not isinstance(n, ox.NamedNode) for n in nodes):
         return None
     subjects = {q.object for q in changed if q.predicate == _RDF_SUBJECT}  # of removed claims too
-    if any(not isinstance(s, ox.NamedNode) for s in subjects):
-        return None
     # three plain joins: as one UNION or with a property path the engine scans every claim
     paths = ("?n rdf:subject ?s", "?c prov:wasDerivedFrom ?n ; rdf:subject ?s",
              "?r kg:passage ?n . ?c prov:wasDerivedFrom ?r ; rdf:subject ?s")
-    for chunk in _chunks(sorted(nodes, key=str), 1000):
+    ordered = sorted(nodes, key=str)
+    for chunk in (ordered[i:i + 1000] for i in range(0, len(ordered), 1000)):
         for path in paths:
             rows = store.query("SELECT DISTINCT ?s WHERE { VALUES ?n { " + " ".join(map(str, chunk))
                                + " } " + path + " }", union_default_graph=True)
@@ -299,13 +298,8 @@ def _truthy_subjects(store: AnyStore, changed: Sequence[ox.Quad]) -> set[ox.Name
     return subjects  # type: ignore[return-value]
 
 
-_SUBJECTS_LINE = re.compile(r"(?<=^)[ \t]*#@subjects[ \t]*$", re.MULTILINE)
+_SUBJECTS_LINE = re.compile(r"^[ \t]*#@subjects[ \t]*$", re.MULTILINE)
 _RDF_SUBJECT = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject")
-
-
-def _chunks(items: list[ox.NamedNode], size: int) -> Iterator[list[ox.NamedNode]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _as_quads(triples: Iterable[ox.Triple]) -> Iterator[ox.Quad]:
