@@ -33,6 +33,7 @@ import pyoxigraph as ox
 
 from kgraph.errors import UserError
 from kgraph.settings import DEFAULT_BASE_IRI
+from kgraph.store.sparql_request import values_block
 
 QUERY_DIR = Path(__file__).parent / "queries"
 SUPPORT_DIR = QUERY_DIR / "support"
@@ -212,22 +213,6 @@ class AuditResult:
 # -- binding parameters ----------------------------------------------------------------------
 
 Term = ox.NamedNode | ox.Literal | ox.BlankNode
-
-
-def values_block(bindings: Mapping[str, Term]) -> str:
-    """`VALUES (?a ?b) { (<...> "...") }` with every term in N-Triples syntax (pyoxigraph's
-    `str()` of a term escapes what must be escaped; an IRI cannot hold `>` or a space)."""
-    if not bindings:
-        return ""
-    names = sorted(bindings)
-    for name in names:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise UserError(f"{name!r} is not a variable name")
-        if not isinstance(bindings[name], (ox.NamedNode, ox.Literal)):
-            raise UserError(f"?{name}: only IRIs and literals can be bound")
-    variables = " ".join(f"?{n}" for n in names)
-    terms = " ".join(str(bindings[n]) for n in names)
-    return f"VALUES ({variables}) {{ ({terms}) }}"
 
 
 def with_values(query: str, bindings: Mapping[str, Term]) -> str:

@@ -28,14 +28,17 @@ def prologue(prefixes: Mapping[str, str]) -> str:
 
 
 def values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """`VALUES (?a ?b) { (<...> "...") }`: IRIs and literals only (a blank node has no name
-    that another request could use)."""
+    """`VALUES (?a ?b) { (<...> "...") }` with every term in N-Triples syntax (pyoxigraph's
+    `str()` of a term escapes what must be escaped); "" for no bindings. IRIs and literals
+    only: a blank node has no name that another query could use."""
+    if not bindings:
+        return ""
     names = sorted(bindings)
     for name in names:
         if not _VARIABLE.fullmatch(name):
             raise QueryError(f"{name!r} is not a variable name")
         if not isinstance(bindings[name], (ox.NamedNode, ox.Literal)):
-            raise QueryError(f"?{name}: only IRIs and literals can be bound on a remote store")
+            raise QueryError(f"?{name}: only IRIs and literals can be bound")
     variables = " ".join(f"?{n}" for n in names)
     terms = " ".join(str(bindings[n]) for n in names)
     return f"VALUES ({variables}) {{ ({terms}) }}"
