@@ -56,3 +56,20 @@ def test_a_write_is_visible_in_the_very_next_query(tmp_path):
         assert client.get("/sparql", params=ask).json()["boolean"] is True
     app.state.executor.close()
     store.close()
+
+
+def test_inline_answers_are_cached_and_a_write_is_seen_next():
+    store = open_store(Settings(), in_memory=True)
+    store.update("INSERT DATA { <http://e/a> <http://e/b> 1 }")
+    cache = CachingExecutor(InProcessExecutor(store), max_bytes=1_000_000)
+    q = Request("SELECT ?o WHERE { <http://e/a> <http://e/b> ?o }", default_graphs=[""],
+                results_format=CSV)
+    first = cache.try_inline(q)
+    assert first is not None and (cache.hits, cache.misses) == (0, 1)
+    assert cache.try_inline(q).body == first.body and cache.hits == 1
+    assert b"".join(cache.execute(q)) == first.body and cache.hits == 2, "one cache for both paths"
+    store.update("INSERT DATA { <http://e/a> <http://e/b> 2 }")
+    cache.refresh()
+    assert b"2" in cache.try_inline(q).body
+    join = Request("SELECT * WHERE { ?s ?p ?o . ?o ?q ?r }", default_graphs=[""], results_format=CSV)
+    assert cache.try_inline(join) is None and cache.misses == 2, "a refusal is not a miss"

@@ -142,3 +142,90 @@ def test_refreshing_while_queries_run_never_loses_a_checkpoint(tmp_path):
     ex.close()
     store.close()
     assert failures == []
+
+
+# -- inline: single patterns answered without a worker ----------------------------------------
+
+def _single_pattern_requests(store):
+    """Single-pattern queries over the seed's own terms, in every dataset form the protocol
+    has: union, the store's default graph, chosen default graphs, GRAPH over named graphs."""
+    import random
+
+    rng = random.Random(7)
+    quads = [q for q in store.raw if not isinstance(q.subject, ox.BlankNode)
+             and not isinstance(q.object, ox.BlankNode)]
+    graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+    requests = []
+    for _ in range(60):
+        q = rng.choice(quads)
+        s, p, o = (str(q.subject), "?p", "?o") if rng.random() < 0.5 else ("?s", str(q.predicate), str(q.object))
+        text = f"SELECT * WHERE {{ {s} {p} {o} }}"
+        form = rng.randrange(4)
+        if form == 0:
+            requests.append(Request(text, union=True, results_format=CSV))
+        elif form == 1:
+            requests.append(Request(text, default_graphs=[q.graph_name.value], results_format=CSV))
+        elif form == 2:
+            requests.append(Request(f"SELECT * WHERE {{ GRAPH ?g {{ {s} {p} {o} }} }}",
+                                    named_graphs=rng.sample(graphs, 3) + [q.graph_name.value],
+                                    default_graphs=[], results_format=CSV))
+        else:
+            requests.append(Request(f"ASK {{ {s} {p} {o} }}", union=True, results_format=CSV))
+    return requests
+
+
+def test_inline_answers_equal_the_workers(executor, disk_seed):
+    """The same single-pattern queries, inline on the live store and in a worker on its
+    checkpoint: the same bytes, whatever the dataset."""
+    _, store = disk_seed
+    requests = _single_pattern_requests(store)
+    inline = 0
+    for request in requests:
+        stream = executor.try_inline(request)
+        if stream is None:
+            continue
+        inline += 1
+        assert stream.body == b"".join(executor.execute(request)), request
+    assert inline >= 50, "most single-pattern look-ups must be answered inline"
+
+
+def test_inline_gives_way_to_a_worker_when_the_result_grows(executor):
+    """Past one message of output the inline evaluation is abandoned, unanswered."""
+    from kgraph.query.worker import CHUNK
+
+    big = Request("SELECT * WHERE { ?s ?p ?o }", union=True, results_format=CSV)
+    assert executor.try_inline(big) is None
+    assert len(b"".join(executor.execute(big))) > CHUNK
+
+
+def test_inline_refuses_joins_and_reports_errors_as_execute_does(executor):
+    join = Request("SELECT * WHERE { ?s ?p ?o . ?o ?q ?r } LIMIT 1", union=True, results_format=CSV)
+    assert executor.try_inline(join) is None
+    for request in (Request("SELECT ?o WHERE { nope:x ?p ?o }", union=True, results_format=CSV),
+                    Request("SELECT ?o WHERE { ?s ?p ?o }", union=True, results_format=CSV,
+                            max_bytes=100),
+                    Request("SELECT ?o WHERE { ?s ?p ?o }", union=True, results_format=None)):
+        with pytest.raises((QueryFailed, QueryLimit)) as inline:
+            executor.try_inline(request)
+        with pytest.raises((QueryFailed, QueryLimit)) as worker:
+            executor.execute(request)
+        assert (inline.value.http_status, str(inline.value)) == (
+            worker.value.http_status, str(worker.value))
+    assert inline.value.http_status == 406 and "query:1:" not in str(inline.value)
+
+
+def test_inline_sees_a_write_at_once(tmp_path):
+    from kgraph.settings import Settings
+    from kgraph.store import open_store
+
+    store = open_store(Settings(store=tmp_path / "store"))
+    ex = WorkerExecutor(store, max_concurrent=1)
+    try:
+        ask = Request("ASK { <http://e/a> <http://e/b> ?o }", union=True, results_format=CSV)
+        assert ex.try_inline(ask).body.strip().endswith(b"false")
+        store.update("INSERT DATA { GRAPH <http://e/g> { <http://e/a> <http://e/b> 1 } }")
+        ex.refresh()
+        assert ex.try_inline(ask).body.strip().endswith(b"true")
+    finally:
+        ex.close()
+        store.close()

@@ -137,8 +137,10 @@ def test_store_faults_answer_5xx_never_4xx(fuzz_app, monkeypatch):
         raise StoreError("injected: the disk is gone")
 
     monkeypatch.setattr(app.state.executor, "execute", broken)
-    r = client.get("/sparql", params={"query": "ASK {}"})
-    assert r.status_code == 500
+    monkeypatch.setattr(app.state.executor, "try_inline", broken)
+    for query in ("ASK {}", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"):  # a worker's, an inline one
+        r = client.get("/sparql", params={"query": query})
+        assert r.status_code == 500, query
     monkeypatch.setattr(store, "update", broken)
     r = client.post("/update", content='INSERT DATA { <http://e/a> <http://e/b> "c" }',
                     headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer tok"})

@@ -37,8 +37,8 @@ class CachingExecutor(QueryExecutor):
         self.hits = 0
         self.misses = 0
 
-    def execute(self, request: Request) -> QueryStream:
-        key = cache_key(request)
+    def _lookup(self, key: tuple[object, ...]) -> QueryStream | int:
+        """The cached answer, or the data's version now (to store the answer under)."""
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -46,8 +46,29 @@ class CachingExecutor(QueryExecutor):
                 self.hits += 1
                 kind, body = found
                 return QueryStream.whole(kind, body)
+            return self._version
+
+    def try_inline(self, request: Request) -> QueryStream | None:
+        key = cache_key(request)
+        found = self._lookup(key)
+        if isinstance(found, QueryStream):
+            return found
+        stream = self.inner.try_inline(request)
+        if stream is not None:
+            with self._lock:
+                self.misses += 1
+            assert stream.body is not None
+            self._store(key, found, stream.kind, stream.body)
+        return stream
+
+    def execute(self, request: Request) -> QueryStream:
+        key = cache_key(request)
+        found = self._lookup(key)
+        if isinstance(found, QueryStream):
+            return found
+        with self._lock:
             self.misses += 1
-            version = self._version
+        version = found
         stream = self.inner.execute(request)
         if stream.body is not None:
             self._store(key, version, stream.kind, stream.body)

@@ -7,6 +7,11 @@
     └── InProcessExecutor    in-memory stores (tests, scratch use): evaluated in this process,
                              without a hard deadline (pyoxigraph cannot cancel a query)
 
+`try_inline` answers a query that streams (one triple pattern, `kgraph.query.streaming`) in this
+process instead, within one message's worth of output; past that it gives up and the caller
+uses `execute`. That keeps point look-ups off the worker round trip without a query that could
+run long ever escaping the hard deadline.
+
 The writer (this process) owns the live store. After every commit it calls `refresh()`, which
 makes a new checkpoint (hard links, milliseconds); a worker opens the newest checkpoint before
 its next job and old checkpoints are removed once no worker has them open. So readers never see a
@@ -34,7 +39,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from kgraph.errors import KgraphError
-from kgraph.query.worker import Job, TooLarge, _Sink
+from kgraph.query.streaming import streams
+from kgraph.query.worker import Inline, Job, Overrun, TooLarge, _Sink
+from kgraph.query.worker import run as run_job
 from kgraph.store.embedded import EmbeddedStore
 
 
@@ -93,6 +100,12 @@ class QueryExecutor:
     def execute(self, request: Request) -> QueryStream:
         raise NotImplementedError
 
+    def try_inline(self, request: Request) -> QueryStream | None:
+        """The whole answer, computed now in the caller's thread, when that is sure to take
+        little time; None when the query must go through `execute` (which may wait, so the
+        caller first leaves the event loop). Errors are raised as `execute` raises them."""
+        return None
+
     def refresh(self) -> None:
         """Called after every commit: later queries see the write."""
 
@@ -117,6 +130,9 @@ class InProcessExecutor(QueryExecutor):
             return self._execute(request)
         finally:
             self._slots.release()
+
+    def try_inline(self, request: Request) -> QueryStream | None:
+        return _inline(self.store, request)
 
     def _execute(self, request: Request) -> QueryStream:
         from kgraph.errors import QueryError
@@ -176,6 +192,49 @@ def too_large(limit: int) -> str:
 
 def timed_out(seconds: float) -> str:
     return f"the query ran past its time limit of {seconds:g} s and was stopped"
+
+
+# -- inline: queries that stream, answered without a worker -------------------------------------
+
+def _inline(store: EmbeddedStore, request: Request) -> QueryStream | None:
+    """Evaluate a query that streams (`kgraph.query.streaming`) in this process on the live
+    store, within one message's worth of output (`worker.CHUNK`): such a query writes as it
+    reads, so that budget bounds its time too. A larger result is abandoned (None), and the
+    caller sends the query to a worker."""
+    if not streams(request.query):
+        return None
+    sink = Inline()
+    try:
+        run_job(ox, store.raw, _job(request, "", store.namespaces.prefixes), sink)
+    except Overrun:
+        return None
+    assert sink.message is not None
+    return _answer(sink.message)
+
+
+def _job(request: Request, snapshot: str, prefixes: dict[str, str]) -> Job:
+    return Job(
+        query=request.query,
+        snapshot=snapshot,
+        prefixes=prefixes,
+        default_graphs=request.default_graphs,
+        union=request.union,
+        named_graphs=request.named_graphs,
+        results_format=request.results_format.media_type if request.results_format else None,
+        rdf_format=request.rdf_format.media_type if request.rdf_format else None,
+        max_bytes=request.max_bytes,
+    )
+
+
+def _answer(message: tuple[Any, ...]) -> QueryStream:
+    """The stream for a worker's first message when it is the whole answer or an error."""
+    if message[0] == "error":
+        _, status, text = message
+        if status == 413:
+            raise QueryLimit(413, text)
+        raise QueryFailed(status, text)
+    assert message[0] == "whole"
+    return QueryStream.whole(message[1], message[2])
 
 
 # -- in worker processes ------------------------------------------------------------------------
@@ -264,37 +323,24 @@ class WorkerExecutor(QueryExecutor):
             self._collect()
             self._slot_freed.notify()
 
+    def try_inline(self, request: Request) -> QueryStream | None:
+        return _inline(self.store, request)
+
     def execute(self, request: Request) -> QueryStream:
         worker = self._acquire()
         with self._lock:
             snapshot = worker.snapshot = self._current
         deadline = time.monotonic() + request.timeout
-        job = Job(
-            query=request.query,
-            snapshot=snapshot,
-            prefixes=self.store.namespaces.prefixes,
-            default_graphs=request.default_graphs,
-            union=request.union,
-            named_graphs=request.named_graphs,
-            results_format=request.results_format.media_type if request.results_format else None,
-            rdf_format=request.rdf_format.media_type if request.rdf_format else None,
-            max_bytes=request.max_bytes,
-        )
+        job = _job(request, snapshot, self.store.namespaces.prefixes)
         try:
             worker.conn.send(job)
             first = self._receive(worker, deadline, request.timeout)
         except BaseException:
             self._release(worker, healthy=False)
             raise
-        if first[0] == "error":
+        if first[0] in ("error", "whole"):  # the worker is free before the answer is sent
             self._release(worker, healthy=True)
-            _, status, message = first
-            if status == 413:
-                raise QueryLimit(413, message)
-            raise QueryFailed(status, message)
-        if first[0] == "whole":  # a small result: the worker is free before the answer is sent
-            self._release(worker, healthy=True)
-            return QueryStream.whole(first[1], first[2])
+            return _answer(first)
         kind = first[1]
         state = {"released": False}
 

@@ -86,6 +86,24 @@ class _Sink:
             self.buffer.clear()
 
 
+class Overrun(Exception):
+    """The result outgrew one message: raised by `Inline` to stop the evaluation."""
+
+
+class Inline:
+    """Stands in for the connection when a job runs in the server's own process (see
+    `executor.try_inline`): it keeps a result that fits in one message and stops the
+    evaluation, by raising `Overrun` from the serialiser's write, as soon as it does not."""
+
+    def __init__(self) -> None:
+        self.message: tuple[Any, ...] | None = None
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        if message[0] in ("kind", "chunk"):
+            raise Overrun()
+        self.message = message
+
+
 def main(conn: Connection) -> None:
     """The worker's loop: serve jobs until the parent closes the connection."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
@@ -103,7 +121,7 @@ def main(conn: Connection) -> None:
                 store = None
                 store = ox.Store.read_only(job.snapshot)
                 opened = job.snapshot
-            _run(ox, store, job, conn)
+            run(ox, store, job, conn)
         except (EOFError, BrokenPipeError):
             return
         except Exception as exc:  # a fault in the worker: the parent answers 500
@@ -114,7 +132,8 @@ def _graph(ox: Any, iri: str) -> Any:
     return ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
 
 
-def _run(ox: Any, store: Any, job: Job, conn: Connection) -> None:
+def run(ox: Any, store: Any, job: Job, conn: Connection | Inline) -> None:
+    """Evaluate `job` on `store` (an opened pyoxigraph store), sending its messages to `conn`."""
     kwargs: dict[str, Any] = {"prefixes": job.prefixes}
     try:
         if job.default_graphs is not None:

@@ -7,7 +7,9 @@
     GET             /health          liveness, store size
     + the feature routers: the query UI and examples, entity pages, the ontology, VoID, lookup
 
-Queries run in the query executor (killable workers with hard deadlines over checkpoints of the
+A GET query the executor can answer inline (a point look-up, a cached result) is answered by
+`front.QueryFront` before routing; everything else goes through the table. Queries run in the
+query executor (killable workers with hard deadlines over checkpoints of the
 store; on a remote store, forwarded to its server under the same limits); writes go through the
 write gate (validated on a scratch copy, committed whole) and then refresh the executor. Routes
 that wait on the store are sync functions, run in Starlette's thread pool, so the event loop stays
@@ -33,6 +35,7 @@ from kgraph.web import graph_store, openapi, protocol
 from kgraph.web.auth import AuthError, Token, authorise, parse_tokens
 from kgraph.web.context import WebContext
 from kgraph.web.errors import HTTPError, render
+from kgraph.web.front import QueryFront
 from kgraph.web.service_description import service_description
 from kgraph.writes import WriteGate
 
@@ -78,6 +81,8 @@ def create_app(
         expose_headers=["Location", "Retry-After", "ETag"],
         max_age=3600,
     )
+    # Outermost of ours: point lookups and cached results skip routing and the CORS layer.
+    app.add_middleware(QueryFront, settings=settings, store=store, executor=executor)
     # KgraphError and HTTPError are answered by the exception middleware; anything else is a
     # fault, answered 500 by the outermost middleware (and re-raised to the test client).
     app.add_exception_handler(KgraphError, render)
@@ -127,6 +132,13 @@ def create_app(
         op = protocol.read_operation(
             request.method, request.url.query, request.headers.get("content-type", ""), body,
             allow_query=queries, allow_update=updates)
+        if op.query is not None:
+            # A query that is sure to be quick is answered here, on the event loop, without
+            # the hop to a thread (and, on an embedded store, to a worker process).
+            plan = protocol.plan_query(op, request.headers.get("accept"), settings)
+            stream = executor.try_inline(plan.request)
+            if stream is not None:
+                return protocol.respond(plan, stream, request.method, store)
         return await run_in_threadpool(run, request, op)
 
     # -- the route table ----------------------------------------------------------------------

@@ -145,10 +145,19 @@ def _utf8(body: bytes) -> str:
 
 # -- queries -----------------------------------------------------------------------------------
 
-def answer_query(op: Operation, request: Request, settings: Settings, store: AnyStore,
-                 executor: QueryExecutor) -> Response:
+@dataclass
+class QueryPlan:
+    """A query request read and checked: what to run, and the media types to answer in."""
+
+    request: QueryRequest
+    results_media: str | None
+    rdf_media: str | None
+    compact_jsonld: bool
+
+
+def plan_query(op: Operation, accept: str | None, settings: Settings) -> QueryPlan:
+    """Read a query operation's parameters and checks; raises HTTPError for what is refused."""
     assert op.query is not None
-    accept = request.headers.get("accept")
     fmt = op.one("format")
     if fmt:
         accept = FORMAT_ALIASES.get(fmt.strip().lower(), fmt)
@@ -183,7 +192,7 @@ def answer_query(op: Operation, request: Request, settings: Settings, store: Any
     check_nesting(op.query)
     check_service(op.query, settings.service_allow)
     compact_jsonld = rdf_media == "application/ld+json"
-    stream = executor.execute(QueryRequest(
+    request = QueryRequest(
         query=op.query,
         default_graphs=default_graphs,
         union=union,
@@ -193,20 +202,32 @@ def answer_query(op: Operation, request: Request, settings: Settings, store: Any
         if rdf_media else None,
         timeout=timeout,
         max_bytes=settings.max_result_bytes,
-    ))
-    media = rdf_media if stream.kind == "graph" else results_media
+    )
+    return QueryPlan(request, results_media, rdf_media, compact_jsonld)
+
+
+def respond(plan: QueryPlan, stream: QueryStream, method: str, store: AnyStore) -> Response:
+    """The HTTP answer for a query's result stream."""
+    media = plan.rdf_media if stream.kind == "graph" else plan.results_media
     assert media is not None
-    if compact_jsonld and stream.kind == "graph":
+    if plan.compact_jsonld and stream.kind == "graph":
         return Response(_compact_jsonld(stream, store), media_type="application/ld+json",
                         headers={"Vary": "Accept"})
     charset = "; charset=utf-8" if media.startswith("text/") else ""
     headers = {"Vary": "Accept"}
-    if request.method == "HEAD":
+    if method == "HEAD":
         stream.close()
         return Response(b"", media_type=media + charset, headers=headers)
     if stream.body is not None:  # complete already: no streaming, no thread hop per chunk
         return Response(stream.body, media_type=media + charset, headers=headers)
     return StreamingResponse(_chunks(stream), media_type=media + charset, headers=headers)
+
+
+def answer_query(op: Operation, request: Request, settings: Settings, store: AnyStore,
+                 executor: QueryExecutor) -> Response:
+    """Plan, run and answer a query (in a worker thread: `execute` may wait)."""
+    plan = plan_query(op, request.headers.get("accept"), settings)
+    return respond(plan, executor.execute(plan.request), request.method, store)
 
 
 class StreamAborted(Exception):
