@@ -181,3 +181,41 @@ def test_serve_validates_a_new_store_and_trusts_an_existing_one(tmp_path):
     second = _serve_until_ready(store)
     assert "store was empty" not in second
     assert "not checked again at start" in second and "conforms" not in second, second
+
+
+def test_serve_derives_the_truthy_graph_again_once_it_answers(tmp_path):
+    """A process stopped between a write and the derivation that follows leaves the truthy
+    graph behind the data: the next start derives it again, in the background."""
+    import json
+    import time
+    import urllib.parse
+    import urllib.request
+
+    from kgraph.settings import Settings
+    from kgraph.store import open_store
+
+    store_dir = tmp_path / "store"
+    _serve_until_ready(store_dir)
+    truthy = "https://w3id.org/kgraph/graph/truthy"
+    store = open_store(Settings(store=store_dir))
+    expected = store.count(truthy)
+    store.update(f"DELETE WHERE {{ GRAPH <{truthy}> {{ ?s ?p ?o }} }} ;"
+                 f"INSERT DATA {{ GRAPH <{truthy}> {{ <http://e/stale> <http://e/p> 1 }} }}")
+    store.close()
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{truthy}> {{ ?s ?p ?o }} }}"
+
+    def truthy_count(port: int) -> int:
+        deadline = time.monotonic() + 120
+        while True:
+            url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": count})
+            req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                n = int(json.load(r)["results"]["bindings"][0]["n"]["value"])
+            if n != 1 or time.monotonic() > deadline:
+                return n
+            time.sleep(0.2)
+
+    output, n = serve_until_ready("--store", str(store_dir), then=truthy_count)
+    assert n == expected > 20
+    assert "derived again in the background" in output
+    assert "truthy graph derived again:" in output, output

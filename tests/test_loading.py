@@ -79,34 +79,36 @@ def test_leftover_staging_graph_is_dropped_on_open(tmp_path: Path):
 
 
 KILLED_MIDWAY = """
-import os, sys
+import itertools, os, sys
 from pathlib import Path
-from kgraph.loading import GraphFile, load_files
+import pyoxigraph as ox
 from kgraph.settings import Settings
 from kgraph.store import open_store
 
 store = open_store(Settings(store=Path(sys.argv[1])))
 real, calls = store._store, []
 
-class DiesAtTheThirdBulkLoad:  # the engine, until the process is killed
+class DiesInTheSecondBulkLoad:  # the engine, until the process is killed
     def __getattr__(self, name):
         return getattr(real, name)
 
-    def bulk_load(self, **kwargs):
-        calls.append(kwargs)
-        if len(calls) == 3:
+    def bulk_extend(self, quads):
+        calls.append(1)
+        if len(calls) == 2:
+            real.bulk_extend(itertools.islice(quads, 1))  # part of the batch is written
             os._exit(9)  # no clean-up of any kind runs
-        real.bulk_load(**kwargs)
+        real.bulk_extend(quads)
 
-store._store = DiesAtTheThirdBulkLoad()
-load_files(store, [GraphFile(Path(f), f"http://g/n{i}") for i, f in enumerate(sys.argv[2:])])
+store._store = DiesInTheSecondBulkLoad()
+files = [(Path(f), ox.RdfFormat.TURTLE, f"http://g/n{i}") for i, f in enumerate(sys.argv[2:])]
+store.replace_graphs_from_files(files, batch_bytes=1)  # one file per bulk load
 """
 
 
 def test_a_bulk_load_cut_off_midway_is_dropped_on_open(tmp_path: Path):
     """New graphs are bulk-loaded in place (not transactional): a process killed midway
-    leaves them listed in a journal, and the next open drops them; graphs that were already
-    there stay."""
+    leaves them listed in a journal, and the next open drops them, those of the batches
+    already written too; graphs that were already there stay."""
     import subprocess
     import sys
 
@@ -126,6 +128,46 @@ def test_a_bulk_load_cut_off_midway_is_dropped_on_open(tmp_path: Path):
     assert set(reopened.graphs()) == {"http://g/old"}
     assert reopened.count() == 1
     reopened.close()
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 700, 10**9])
+def test_new_graphs_load_in_batches_as_file_by_file(tmp_path: Path, batch_bytes: int):
+    """However the files are grouped into bulk loads, each graph holds its file's triples
+    (duplicates once, blank nodes kept apart per file, relative IRIs against the file) and
+    the counts are the graphs' sizes."""
+    files = []
+    for i in range(7):
+        f = tmp_path / f"s{i}.ttl"
+        f.write_text(f"@prefix ex: <http://example.org/> .\nex:a ex:b {i}, {i}, \"x{i}\"@en .\n"
+                     f"<rel/{i}> ex:c [ ex:d ex:e ] .\n" + "ex:m ex:n ex:o .\n" * (i % 3))
+        files.append((f, ox.RdfFormat.TURTLE, f"http://g/s{i}"))
+    store = open_store(Settings(store=tmp_path / "store"))
+    seen: list[tuple[str, int]] = []
+    counts = store.replace_graphs_from_files(files, batch_bytes=batch_bytes,
+                                             progress=lambda p, n: seen.append((p, n)))
+    reference = ox.Store()
+    for f, fmt, graph in files:
+        reference.load(path=str(f), format=fmt, base_iri=f.resolve().as_uri(),
+                       to_graph=ox.NamedNode(graph))
+    assert canonical_digest(store.quads()) == canonical_digest(reference)
+    assert counts == {g: store.count(g) for _, _, g in files}
+    assert [p for p, _ in seen] == [str(f) for f, _, _ in files]
+    store.close()
+
+
+def test_a_malformed_file_in_a_batch_is_named_and_nothing_is_loaded(tmp_path: Path):
+    files = []
+    for i in range(5):
+        f = tmp_path / f"s{i}.ttl"
+        f.write_text(BAD if i == 3 else GOOD)
+        files.append(GraphFile(f, f"http://g/s{i}"))
+    store = open_store(Settings(store=tmp_path / "store"))
+    with pytest.raises(ParseError) as info:
+        load_files(store, files)
+    assert "s3.ttl:3:" in str(info.value)
+    assert store.count() == 0 and store.graphs() == []
+    store.close()
+
 
 def test_truthy_graph_holds_asserted_claims_only(seed_store):
     truthy = "https://w3id.org/kgraph/graph/truthy"

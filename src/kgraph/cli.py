@@ -843,7 +843,7 @@ def serve(
     was validated (a full check of a large store takes minutes; ask for it with --check, or run
     `kgraph validate` beside the server). A remote store (--store URL) is validated on a copy
     held here, up to KGRAPH_STORE_MAX_COPY_QUADS."""
-    from kgraph.loading import derive_truthy, load_repository
+    from kgraph.loading import load_repository
     from kgraph.store import RemoteStore
     from kgraph.validation import validate_store
 
@@ -856,13 +856,16 @@ def serve(
         service_allow_list=service_allow_list, queue_wait=queue_wait, cache_bytes=cache_bytes)
     s = _store(settings)
     asked = check
+    rederive = False
     if not s.graphs():
         _require_update(s, "serve (on an empty store: it loads the repository first)")
         report = load_repository(s, settings.repository)
         out.print(f"store was empty: loaded {report.triples} triples from {settings.repository}")
         check = True
     elif not isinstance(s, RemoteStore) or s.capabilities.update:
-        derive_truthy(s)  # derived state is rebuilt, whatever a crash may have left
+        # derived state is rebuilt, whatever a crash may have left: in the background, once
+        # the server answers (on a large store this takes a minute)
+        rederive = True
     if check:
         try:
             whole = _whole_copy(s)
@@ -880,9 +883,11 @@ def serve(
     else:
         out.print("shapes: not checked again at start (--check to do so); writes are validated")
     print_summary(s)
+    if rederive:
+        out.print("truthy graph: derived again in the background (writes wait for it)")
     from kgraph.web.server import run
 
-    run(settings, s)
+    run(settings, s, rederive=rederive)
 
 
 def main() -> None:

@@ -80,6 +80,17 @@ class WriteGate:
         self._shape_graphs = {ns.graph_iri(g) for g in (GRAPH_ONTOLOGY, GRAPH_VOCABULARIES, GRAPH_SHAPES)}
 
     # operations --------------------------------------------------------------------------------
+    def rederive(self) -> int:
+        """Derive the truthy graph again from the whole store, under the write lock (writes
+        wait, queries go on and see the old graph until the new one replaces it in one step).
+        The server does this at start, in the background: a process stopped between a write
+        and the derivation that follows it would otherwise leave the graph behind the data."""
+        with self._lock:
+            n = derive_truthy(self.store)
+        if self.on_commit:
+            self.on_commit()
+        return n
+
     def update(self, text: str, *, agent: str) -> WriteResult:
         check_nesting(text, "update")
         return self._write(text, agent, "SPARQL update")
