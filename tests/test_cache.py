@@ -73,3 +73,15 @@ def test_inline_answers_are_cached_and_a_write_is_seen_next():
     assert b"2" in cache.try_inline(q).body
     join = Request("SELECT * WHERE { ?s ?p ?o . ?o ?q ?r }", default_graphs=[""], results_format=CSV)
     assert cache.try_inline(join) is None and cache.misses == 2, "a refusal is not a miss"
+
+
+def test_a_result_over_a_quarter_of_the_cache_is_not_kept():
+    store = open_store(Settings(), in_memory=True)
+    store.update("INSERT DATA { " + " ".join(f"<http://e/s{i}> <http://e/p> {i} ." for i in range(200)) + " }")
+    q = Request("SELECT * WHERE { ?s ?p ?o . ?s ?p ?o }", default_graphs=[""], results_format=CSV)
+    size = len(b"".join(InProcessExecutor(store).execute(q)))
+    for max_bytes, kept in ((4 * size, True), (4 * size - 4, False)):
+        cache = CachingExecutor(InProcessExecutor(store), max_bytes=max_bytes)
+        b"".join(cache.execute(q))
+        b"".join(cache.execute(q))
+        assert (cache.hits == 1) is kept, max_bytes

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from kgraph.query.executor import QueryExecutor, QueryStream, Request
 
-#: Results larger than this are not kept: they would push out many small ones.
-MAX_ENTRY_BYTES = 4 * 1024 * 1024
+#: A result larger than this share of the cache is not kept: it would push out many small ones.
+MAX_ENTRY_SHARE = 4
 
 
 def cache_key(request: Request) -> tuple[object, ...]:
@@ -30,6 +30,7 @@ class CachingExecutor(QueryExecutor):
     def __init__(self, inner: QueryExecutor, max_bytes: int) -> None:
         self.inner = inner
         self.max_bytes = max_bytes
+        self.max_entry_bytes = max_bytes // MAX_ENTRY_SHARE
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[object, ...], tuple[str, bytes]] = OrderedDict()
         self._size = 0
@@ -80,14 +81,14 @@ class CachingExecutor(QueryExecutor):
         size = 0
         for chunk in stream:
             size += len(chunk)
-            if size <= MAX_ENTRY_BYTES:
+            if size <= self.max_entry_bytes:
                 chunks.append(chunk)
             yield chunk
-        if size <= MAX_ENTRY_BYTES:
+        if size <= self.max_entry_bytes:
             self._store(key, version, stream.kind, b"".join(chunks))
 
     def _store(self, key: tuple[object, ...], version: int, kind: str, body: bytes) -> None:
-        if len(body) > MAX_ENTRY_BYTES or len(body) > self.max_bytes:
+        if len(body) > self.max_entry_bytes:
             return
         with self._lock:
             if version != self._version:  # a write landed meanwhile: the result may be stale
