@@ -219,3 +219,24 @@ def test_serve_derives_the_truthy_graph_again_once_it_answers(tmp_path):
     assert n == expected > 20
     assert "derived again in the background" in output
     assert "truthy graph derived again:" in output, output
+
+
+def test_the_start_up_summary_folds_many_source_graphs_into_one_row():
+    from kgraph.cli import SUMMARY_SOURCE_ROWS, out, print_summary
+    from kgraph.settings import Settings
+    from kgraph.store import open_store
+
+    store = open_store(Settings(), in_memory=True)
+    n = SUMMARY_SOURCE_ROWS + 5
+    store.update("INSERT DATA { " + " ".join(
+        f"GRAPH <https://w3id.org/kgraph/graph/source/s{i}> {{ <http://e/a> <http://e/p> {i}, {i + 1000} }}"
+        for i in range(n)) + " GRAPH <https://w3id.org/kgraph/graph/entities> { <http://e/a> <http://e/p> 1 } }")
+    store.update("CREATE GRAPH <http://e/empty>")
+    with out.capture() as compact:
+        print_summary(store, compact=True)
+    with out.capture() as full:
+        print_summary(store)
+    assert f"({n} source graphs)" in compact.get() and str(2 * n) in compact.get()
+    assert "graph/source/s3 " not in compact.get() and "graph/entities" in compact.get()
+    assert all(f"graph/source/s{i} " in full.get() for i in range(n))
+    assert "http://e/empty" in full.get()

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kgraph.errors import KgraphError, UserError
+from kgraph.namespaces import GRAPH_SOURCE_PREFIX
 from kgraph.settings import Settings
 
 app = typer.Typer(
@@ -500,10 +501,21 @@ def graphs(
     s.close()
 
 
-def print_summary(s) -> None:  # type: ignore[no-untyped-def]
+def print_summary(s, *, compact: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """The named graphs with their sizes, then counts of the model's main kinds. `compact`:
+    past SUMMARY_SOURCE_ROWS source graphs, they are one row (a large store has thousands)."""
+    rows = s.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    sizes = dict.fromkeys(s.graphs(), 0)  # empty graphs too
+    sizes.update({row["g"].value: int(row["n"].value) for row in rows})
+    prefix = s.namespaces.graph_iri(GRAPH_SOURCE_PREFIX)
+    sources = sorted(g for g in sizes if g.startswith(prefix))
+    folded = compact and len(sources) > SUMMARY_SOURCE_ROWS
     table = Table("graph", "triples")
-    for g in s.graphs():
-        table.add_row(g, str(s.count(g)))
+    for g in sorted(sizes):
+        if not (folded and g in sources):
+            table.add_row(g, str(sizes[g]))
+    if folded:
+        table.add_row(f"{prefix}... ({len(sources)} source graphs)", str(sum(sizes[g] for g in sources)))
     out.print(table)
     counts = s.query((Path(__file__).parent / "queries" / "summary.rq").read_text(encoding="utf-8"))
     for row in counts:
@@ -512,6 +524,10 @@ def print_summary(s) -> None:  # type: ignore[no-untyped-def]
             f"claims: {row['claims'].value}  claimants: {row['claimants'].value}  "
             f"entities: {row['entities'].value}  inferences: {row['inferences'].value}"
         )
+
+
+#: Source graphs listed one by one in the server's start-up summary; more are one row.
+SUMMARY_SOURCE_ROWS = 20
 
 
 # -- audit -----------------------------------------------------------------------------------
@@ -882,7 +898,7 @@ def serve(
                     err.print(v.describe(), markup=False, highlight=False)
     else:
         out.print("shapes: not checked again at start (--check to do so); writes are validated")
-    print_summary(s)
+    print_summary(s, compact=True)
     if rederive:
         out.print("truthy graph: derived again in the background (writes wait for it)")
     from kgraph.web.server import run
