@@ -214,7 +214,18 @@ class EmbeddedStore:
             if direct:
                 self._store.extend(ox.Quad(ox.NamedNode(g), _PENDING, ox.Literal(True), journal)
                                    for g in direct)
-            for batch in _batches([f for f in files if f[2] in direct], batch_bytes):
+            news = [f for f in files if f[2] in direct]
+            if self.path is None:
+                # in memory there are no sorted files to merge, and the engine's loader keeps
+                # its indexes faster to query than a load fed quad by quad (validation of 1M
+                # triples: 8 s against 15 s)
+                for path, fmt, graph in news:
+                    self._store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
+                                          to_graph=ox.NamedNode(graph))
+                    counts[graph] = self._count_graph(graph)
+                    if progress:
+                        progress(str(path), counts[graph])
+            for batch in _batches(news, batch_bytes) if self.path is not None else ():
                 self._store.bulk_extend(_parsed(batch, progress))
                 counts.update(self._count_graphs([graph for _, _, graph in batch]))
             for path, fmt, graph in files:
