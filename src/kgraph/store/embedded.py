@@ -214,24 +214,18 @@ class EmbeddedStore:
             if direct:
                 self._store.extend(ox.Quad(ox.NamedNode(g), _PENDING, ox.Literal(True), journal)
                                    for g in direct)
-            news = [f for f in files if f[2] in direct]
-            if self.path is None:
-                # in memory there are no sorted files to merge, and the engine's loader keeps
-                # its indexes faster to query than a load fed quad by quad (validation of 1M
-                # triples: 8 s against 15 s)
-                for path, fmt, graph in news:
-                    self._store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
-                                          to_graph=ox.NamedNode(graph))
-                    counts[graph] = self._count_graph(graph)
-                    if progress:
-                        progress(str(path), counts[graph])
-            for batch in _batches(news, batch_bytes) if self.path is not None else ():
+            # In memory there are no sorted files to merge, and the engine's loader, file by
+            # file, keeps the indexes faster to query than a load fed quad by quad (validation
+            # of 1M triples: 8 s against 15 s): batches are for on-disk stores only.
+            batched = [f for f in files if f[2] in direct] if self.path is not None else []
+            for batch in _batches(batched, batch_bytes):
                 self._store.bulk_extend(_parsed(batch, progress))
                 counts.update(self._count_graphs([graph for _, _, graph in batch]))
             for path, fmt, graph in files:
-                if graph in direct:
-                    continue
-                load = self._store.bulk_load if path.stat().st_size > bulk_threshold else self._store.load
+                if self.path is not None and graph in direct:
+                    continue  # loaded in a batch
+                bulk = graph in direct or path.stat().st_size > bulk_threshold
+                load = self._store.bulk_load if bulk else self._store.load
                 load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
                      to_graph=ox.NamedNode(into[graph]))
                 before, counts[graph] = counts[graph], self._count_graph(into[graph])

@@ -118,8 +118,6 @@ def create_app(
     def run(request: Request, op: protocol.Operation) -> Response:
         if op.query is None and op.update is None:
             return service_description(request, store)
-        if op.query is not None:
-            return protocol.answer_query(op, request, settings, store, executor)
         agent = writer(request)
         assert op.update is not None
         text = protocol.using(op, op.update)
@@ -133,12 +131,14 @@ def create_app(
             request.method, request.url.query, request.headers.get("content-type", ""), body,
             allow_query=queries, allow_update=updates)
         if op.query is not None:
+            plan = protocol.plan_query(op, request.headers.get("accept"), settings)
             # A query that is sure to be quick is answered here, on the event loop, without
             # the hop to a thread (and, on an embedded store, to a worker process).
-            plan = protocol.plan_query(op, request.headers.get("accept"), settings)
             stream = executor.try_inline(plan.request)
             if stream is not None:
                 return protocol.respond(plan, stream, request.method, store)
+            return await run_in_threadpool(protocol.answer_query, plan, request.method, store,
+                                           executor)
         return await run_in_threadpool(run, request, op)
 
     # -- the route table ----------------------------------------------------------------------

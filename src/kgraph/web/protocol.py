@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 import rdflib
-from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from kgraph.errors import KgraphError
@@ -223,11 +222,9 @@ def respond(plan: QueryPlan, stream: QueryStream, method: str, store: AnyStore) 
     return StreamingResponse(_chunks(stream), media_type=media + charset, headers=headers)
 
 
-def answer_query(op: Operation, request: Request, settings: Settings, store: AnyStore,
-                 executor: QueryExecutor) -> Response:
-    """Plan, run and answer a query (in a worker thread: `execute` may wait)."""
-    plan = plan_query(op, request.headers.get("accept"), settings)
-    return respond(plan, executor.execute(plan.request), request.method, store)
+def answer_query(plan: QueryPlan, method: str, store: AnyStore, executor: QueryExecutor) -> Response:
+    """Run a planned query and answer it (in a worker thread: `execute` may wait)."""
+    return respond(plan, executor.execute(plan.request), method, store)
 
 
 class StreamAborted(Exception):
