@@ -5,10 +5,15 @@ Every query reads the *union default graph*: the union of all graphs in each ser
 (kgraph's default, oxigraph's `--union-default-graph`, rdflib's `Dataset(default_union=True)`),
 which hold the same quads (the digest check across servers is what proves it).
 
-The audits are kgraph's example queries 001 (single-party figures), 002 (unnamed sources),
-004 (curators' inferences), a relay-origin audit written for the benchmark, and the
-competency-style questions are aimed at the busiest entities of the generated data (from the
-generator's manifest).
+The audits are kgraph's five provenance-audit example queries (`src/kgraph/queries/examples/`): 001
+(single-party figures), 002 (unnamed sources), 003 (the outlet's own voice), 004 (curators'
+inferences) and 005 (how a quote travelled), each without its ORDER BY (the digest ignores order);
+001 takes a SAMPLE and 003 gives a row per passage where the examples GROUP_CONCAT (engines
+concatenate in different orders, which the digest would count as different answers). A
+relay-origin query written for the benchmark (a transitive path from every relay, with a NOT
+EXISTS and an EXISTS per row) stays as a stress case of its own group. The competency-style
+questions are aimed at the busiest entities of the generated data (from the generator's
+manifest).
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ GRAPH_ACCEPT = "application/n-triples"
 @dataclass(frozen=True)
 class Query:
     name: str
-    group: str        # lookup, entity page, competency, audit, search, aggregate, construct
+    group: str        # lookup, entity page, competency, audit, path closure, search,
+                      # aggregate, construct
     text: str
     graph: bool = False   # CONSTRUCT: N-Triples, digest of the triples
 
@@ -149,7 +155,37 @@ WHERE {
   OPTIONAL { ?inference kg:inferredValue ?inferredValue }
   OPTIONAL { ?inference prov:wasAttributedTo ?curator }
 }"""),
-        Query("audit-relay-origins", "audit", """SELECT ?origin ?author ?translated (COUNT(DISTINCT ?ref) AS ?relays) (COUNT(DISTINCT ?article) AS ?articles)
+        Query("audit-own-voice", "audit", """SELECT DISTINCT ?claim ?label ?outlet ?identityKnown ?passage ?passageRole
+WHERE {
+  ?claim a kg:Claim ;
+         kg:attribution kg:UnattributedInSource ;
+         rdfs:label ?label ;
+         kg:claimant ?outlet ;
+         prov:wasDerivedFrom/kg:passage ?passage .
+  OPTIONAL { ?outlet kg:identityKnown ?identityKnown }
+  OPTIONAL { ?passage kg:passageRole ?passageRole }
+}"""),
+        Query("audit-quote-relay", "audit", """SELECT ?claim ?relay ?upstream ?author ?article ?translation ?fromLanguage
+WHERE {
+  VALUES (?relayProperty ?relay) {
+    (prov:wasQuotedFrom "quoted")
+    (prov:wasDerivedFrom "paraphrased")
+  }
+  ?claim a kg:Claim ;
+         prov:wasDerivedFrom ?ref .
+  ?ref a kg:Reference ;
+       kg:statedIn ?article ;
+       ?relayProperty ?upstream .
+  OPTIONAL { ?upstream schema:author ?author }
+  OPTIONAL {
+    ?article prov:qualifiedDerivation ?derivation .
+    ?derivation prov:entity ?upstream ;
+                prov:hadActivity ?translation .
+    ?translation a kg:Translation .
+    OPTIONAL { ?translation kg:fromLanguage ?fromLanguage }
+  }
+}"""),
+        Query("relay-origins", "path closure", """SELECT ?origin ?author ?translated (COUNT(DISTINCT ?ref) AS ?relays) (COUNT(DISTINCT ?article) AS ?articles)
 WHERE {
   ?ref a kg:Reference ;
        kg:statedIn ?article ;

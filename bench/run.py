@@ -653,14 +653,28 @@ def check_targets(res: dict) -> list[dict]:
             add(what, f">= {goal:g}", None, None,
                 f"neither answered within the {res['request_timeout']:g} s request timeout")
 
+    def against_rdflib(qname: str, goal: float) -> None:
+        """kgraph at the target concurrency against rdflib-endpoint's best measured rate: it
+        answers one request at a time (its handler blocks its event loop), so more clients only
+        queue, and above --rdflib-c1-only-above quads it is measured at concurrency 1 only."""
+        rates = {conc: cell["req_s"] for conc, cell in
+                 rd.get("queries", {}).get(qname, {}).get("cells", {}).items() if cell.get("req_s")}
+        if not rates:
+            return against("kgraph", kg, rd, "rdflib", qname, c, goal)
+        best = max(rates, key=lambda conc: rates[conc])
+        mine = req_s(kg, qname, c)
+        r = ratio(mine, rates[best])
+        if r is not None:
+            add(f"{qname}: kgraph c={c} / rdflib at its best (c={best}) req/s", f">= {goal:g}", r,
+                r >= goal, f"{(1 - r / goal) * 100:.0f} % below the target ({r} vs {goal:g})")
+
     for qname in groups:
         lookup = groups[qname] == "point lookup"
         against("kgraph", kg, ox, "oxigraph", qname, c, TARGETS[
             "lookup_ratio_vs_oxigraph" if lookup else "cold_ratio_vs_oxigraph"])
         if groups[qname] == "audit":
             against("kgraph+cache", warm, ox, "oxigraph", qname, c, TARGETS["warm_ratio_vs_oxigraph"])
-        conc = c if req_s(rd, qname, c) is not None else "1"
-        against("kgraph", kg, rd, "rdflib", qname, conc, TARGETS[
+        against_rdflib(qname, TARGETS[
             "audit_ratio_vs_rdflib" if groups[qname] == "audit" else "ratio_vs_rdflib"])
     ld = res.get("loads", {})
     if "kgraph_load" in ld and "oxigraph_load" in ld:
@@ -907,7 +921,8 @@ def main(argv: list[str] | None = None) -> dict:
     args.rdflib_c1_only = quads > args.rdflib_c1_only_above
     if "rdflib" in servers and args.rdflib_c1_only and any(c > 1 for c in args.concurrency):
         res["notes"].append("rdflib-endpoint ran at concurrency 1 only at this scale: it answers one "
-                            "request at a time (its handler blocks the event loop), so more clients only queue.")
+                            "request at a time (its handler blocks the event loop), so more clients only queue. "
+                            "The targets compare kgraph at 8 clients with rdflib's best measured rate.")
     log("loads")
     res["loads"] = loads(data, manifest, args.work, scale, "oxigraph" in servers)
     log(f"  {json.dumps({k: v.get('seconds') if isinstance(v, dict) else v for k, v in res['loads'].items()})}")
