@@ -1,5 +1,5 @@
 """The SHACL shapes of the audit findings (shapes/kgraph-audit-shapes.ttl), tested case by case
-in the format of tests/test_shapes.py.
+with the checks of tests/shape_cases.py (shared with tests/test_shapes.py).
 
 Each case is a data file under tests/shapes/audit/ (written by tests/shapes/audit/make_cases.py):
 
@@ -28,24 +28,13 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF
 
-from kgraph.validation import ValidationReport, to_rdflib, validate_graphs
+from kgraph.validation import to_rdflib, validate_graphs
+from shape_cases import ShapeCases, load_case
 
 ROOT = Path(__file__).resolve().parent.parent
-SHAPES = ROOT / "shapes" / "kgraph-audit-shapes.ttl"
-CASES = Path(__file__).resolve().parent / "shapes" / "audit"
-VALID = sorted((CASES / "valid").glob("*.ttl"))
-INVALID = sorted((CASES / "invalid").glob("*.ttl"))
-
-TEST = rdflib.Namespace("urn:kgraph-test:")
-CASE = TEST.case
 KG = rdflib.Namespace("https://w3id.org/kgraph/ontology#")
-
-
-@cache
-def shapes_graph() -> rdflib.Graph:
-    return rdflib.Graph().parse(SHAPES)
 
 
 @cache
@@ -56,44 +45,23 @@ def ontology_graph() -> rdflib.Graph:
     return g
 
 
-def shape_messages() -> set[str]:
-    return {str(m) for m in shapes_graph().objects(None, SH.message)}
+CASES = ShapeCases(ROOT / "shapes" / "kgraph-audit-shapes.ttl",
+                   Path(__file__).resolve().parent / "shapes" / "audit", ontology_graph)
+VALID, INVALID = CASES.valid, CASES.invalid
 
 
-def load_case(path: Path) -> tuple[rdflib.Graph, rdflib.Graph]:
-    """The case's data without its test triples, and those test triples (one parse, so that a
-    blank node named as the expected focus is the same node in both)."""
-    data = rdflib.Graph().parse(path)
-    meta = rdflib.Graph()
-    for t in data:
-        if any(isinstance(x, rdflib.URIRef) and str(x).startswith(str(TEST)) for x in t):
-            meta.add(t)
-    data -= meta
-    return data, meta
-
-
-def validate_case(path: Path) -> tuple[ValidationReport, rdflib.Graph]:
-    data, meta = load_case(path)
-    return validate_graphs(data, shapes_graph(), ontology_graph()), meta
-
-
-def violations_by_message(report: ValidationReport) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for v in report.violations:
-        if v.severity == "Violation":
-            found.setdefault(v.message, set()).add(v.focus)
-    return found
+def shapes_graph() -> rdflib.Graph:
+    return CASES.shapes_graph
 
 
 def test_there_are_cases() -> None:
-    assert (CASES / "valid" / "base.ttl") in VALID
+    assert (CASES.folder / "valid" / "base.ttl") in VALID
     assert len(VALID) >= 2
-    assert len(INVALID) > 0
-    assert len(INVALID) >= len(shape_messages()) > 0
+    assert len(INVALID) >= len(CASES.messages()) > 0
 
 
 def test_the_base_holds_a_run_and_findings_of_every_severity() -> None:
-    data, meta = load_case(CASES / "valid" / "base.ttl")
+    data, meta = load_case(CASES.folder / "valid" / "base.ttl")
     assert len(list(data.subjects(RDF.type, KG.AuditRun))) == 1
     severities = {data.value(f, KG.severity) for f in data.subjects(RDF.type, KG.AuditFinding)}
     assert severities == {KG.WarningSeverity, KG.NoticeSeverity, KG.InfoSeverity}
@@ -101,40 +69,20 @@ def test_the_base_holds_a_run_and_findings_of_every_severity() -> None:
 
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
 def test_valid_case_conforms(path: Path) -> None:
-    report, meta = validate_case(path)
-    assert len(meta) == 0, "a valid case states no expectations"
-    assert report.conforms, report.text()
+    CASES.check_valid(path)
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
 def test_invalid_case_fails_with_its_message(path: Path) -> None:
-    report, meta = validate_case(path)
-    expected = [str(m) for m in meta.objects(CASE, TEST.expectMessage)]
-    assert len(expected) == 1, "an invalid case expects exactly one message"
-    message = expected[0]
-    also = {str(m) for m in meta.objects(CASE, TEST.alsoExpectMessage)}
-    assert {message} | also <= shape_messages(), "expected messages must be the shapes'"
-    focus = meta.value(CASE, TEST.expectFocus)
-    assert focus is not None, "an invalid case names the focus node it expects"
-
-    found = violations_by_message(report)
-    assert set(found) == {message} | also, report.text()
-    assert str(focus) in found[message], report.text()
+    CASES.check_invalid(path)
 
 
 def test_every_message_has_a_failing_case() -> None:
-    expected: set[str] = set()
-    for path in INVALID:
-        _, meta = load_case(path)
-        expected |= {str(m) for m in meta.objects(CASE, TEST.expectMessage)}
-    missing = sorted(shape_messages() - expected)
-    assert not missing, "sh:message(s) with no invalid case:\n" + "\n".join(missing)
+    CASES.check_every_message_has_a_failing_case()
 
 
 def test_case_file_names_follow_the_convention() -> None:
-    for path in INVALID:
-        shape, sep, case = path.stem.partition("--")
-        assert sep and shape and case, path.name
+    CASES.check_file_names()
 
 
 # -- what `kgraph audit --write-graph` writes --------------------------------------------------

@@ -17,8 +17,8 @@ Each case is a data file under tests/shapes/:
     (<https://w3id.org/kgraph/ontology>) dropped from the ontology graph before validation;
   - ``comment``: what the change is.
 
-Every sh:message in the shapes must be the expectMessage of at least one invalid case.
-The ontology graph is ontology/kgraph.ttl, ontology/imports/*.ttl and
+Every sh:message in the shapes must be the expectMessage of at least one invalid case (the
+checks are tests/shape_cases.py's, shared with the audit shapes). The ontology graph is ontology/kgraph.ttl, ontology/imports/*.ttl and
 tests/shapes/declarations.ttl (stop-gap declarations of the external terms the cases use).
 """
 
@@ -29,23 +29,11 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib.namespace import SH
 
-from kgraph.validation import ValidationReport, validate_graphs
+from shape_cases import CASE, TEST, ShapeCases
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = Path(__file__).resolve().parent / "shapes"
-VALID = sorted((CASES / "valid").glob("*.ttl"))
-INVALID = sorted((CASES / "invalid").glob("*.ttl"))
-
-TEST = rdflib.Namespace("urn:kgraph-test:")
-CASE = TEST.case
 ONTOLOGY_IRI = rdflib.URIRef("https://w3id.org/kgraph/ontology")
-
-
-@cache
-def shapes_graph() -> rdflib.Graph:
-    return rdflib.Graph().parse(ROOT / "shapes" / "kgraph-shapes.ttl")
 
 
 @cache
@@ -53,84 +41,46 @@ def ontology_graph() -> rdflib.Graph:
     g = rdflib.Graph().parse(ROOT / "ontology" / "kgraph.ttl")
     for f in sorted((ROOT / "ontology" / "imports").glob("*.ttl")):
         g.parse(f)
-    g.parse(CASES / "declarations.ttl")
+    g.parse(CASES.folder / "declarations.ttl")
     return g
 
 
-def shape_messages() -> set[str]:
-    return {str(m) for m in shapes_graph().objects(None, SH.message)}
-
-
-def load_case(path: Path) -> tuple[rdflib.Graph, rdflib.Graph]:
-    """The case's data without its test triples, and those test triples."""
-    data = rdflib.Graph().parse(path)
-    meta = rdflib.Graph()
-    for t in data:
-        if any(isinstance(x, rdflib.URIRef) and str(x).startswith(str(TEST)) for x in t):
-            meta.add(t)
-    data -= meta
-    return data, meta
-
-
-def validate_case(path: Path) -> tuple[ValidationReport, rdflib.Graph]:
-    data, meta = load_case(path)
-    ontology = ontology_graph()
+def without_dropped_terms(ontology: rdflib.Graph, meta: rdflib.Graph) -> rdflib.Graph:
+    """The ontology without the header properties a case names in removeFromOntology."""
     dropped = list(meta.objects(CASE, TEST.removeFromOntology))
-    if dropped:
-        ontology = ontology + rdflib.Graph()  # a copy; the cached graph stays intact
-        for p in dropped:
-            assert (ONTOLOGY_IRI, p, None) in ontology, f"the ontology header has no {p}"
-            ontology.remove((ONTOLOGY_IRI, p, None))
-    return validate_graphs(data, shapes_graph(), ontology), meta
+    if not dropped:
+        return ontology
+    ontology = ontology + rdflib.Graph()  # a copy; the cached graph stays intact
+    for p in dropped:
+        assert (ONTOLOGY_IRI, p, None) in ontology, f"the ontology header has no {p}"
+        ontology.remove((ONTOLOGY_IRI, p, None))
+    return ontology
 
 
-def violations_by_message(report: ValidationReport) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for v in report.violations:
-        if v.severity == "Violation":
-            found.setdefault(v.message, set()).add(v.focus)
-    return found
+CASES = ShapeCases(ROOT / "shapes" / "kgraph-shapes.ttl", Path(__file__).resolve().parent / "shapes",
+                   ontology_graph, without_dropped_terms)
+VALID, INVALID = CASES.valid, CASES.invalid
 
 
 def test_cases_exist() -> None:
-    assert (CASES / "valid" / "base.ttl") in VALID
+    assert (CASES.folder / "valid" / "base.ttl") in VALID
     assert len(VALID) >= 3
-    assert len(INVALID) >= len(shape_messages())
+    assert len(INVALID) >= len(CASES.messages()) > 0
 
 
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
 def test_valid_case_conforms(path: Path) -> None:
-    report, meta = validate_case(path)
-    assert len(meta) == 0, "a valid case states no expectations"
-    assert report.conforms, report.text()
+    CASES.check_valid(path)
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
 def test_invalid_case_fails_with_its_message(path: Path) -> None:
-    report, meta = validate_case(path)
-    expected = [str(m) for m in meta.objects(CASE, TEST.expectMessage)]
-    assert len(expected) == 1, "an invalid case expects exactly one message"
-    message = expected[0]
-    also = {str(m) for m in meta.objects(CASE, TEST.alsoExpectMessage)}
-    assert {message} | also <= shape_messages(), "expected messages must be the shapes'"
-    focus = meta.value(CASE, TEST.expectFocus)
-    assert focus is not None, "an invalid case names the focus node it expects"
-
-    found = violations_by_message(report)
-    assert set(found) == {message} | also, report.text()
-    assert str(focus) in found[message], report.text()
+    CASES.check_invalid(path)
 
 
 def test_every_message_has_a_failing_case() -> None:
-    expected: set[str] = set()
-    for path in INVALID:
-        _, meta = load_case(path)
-        expected |= {str(m) for m in meta.objects(CASE, TEST.expectMessage)}
-    missing = sorted(shape_messages() - expected)
-    assert not missing, "sh:message(s) with no invalid case:\n" + "\n".join(missing)
+    CASES.check_every_message_has_a_failing_case()
 
 
 def test_case_file_names_follow_the_convention() -> None:
-    for path in INVALID:
-        shape, sep, case = path.stem.partition("--")
-        assert sep and shape and case, path.name
+    CASES.check_file_names()
