@@ -8,6 +8,8 @@ validation):
 - ``expectMessage`` (exactly one): the distinct messages of the Violation-severity results must
   be exactly it, plus any ``alsoExpectMessage`` (a message that necessarily fires with it);
 - ``expectFocus``: a node among the focus nodes of the expected message's results;
+- ``removeFromOntology`` (optional): a property of the ontology header dropped from the ontology
+  graph before validation (`without_dropped_terms`);
 - ``comment``: what the change is.
 
 A module declares its `ShapeCases` and hands its cases to the checks below, so every shape file
@@ -29,6 +31,7 @@ from kgraph.validation import ValidationReport, validate_graphs
 
 TEST = rdflib.Namespace("urn:kgraph-test:")
 CASE = TEST.case
+ONTOLOGY_IRI = rdflib.URIRef("https://w3id.org/kgraph/ontology")
 
 
 def load_case(path: Path) -> tuple[rdflib.Graph, rdflib.Graph]:
@@ -41,6 +44,19 @@ def load_case(path: Path) -> tuple[rdflib.Graph, rdflib.Graph]:
             meta.add(t)
     data -= meta
     return data, meta
+
+
+def without_dropped_terms(ontology: rdflib.Graph, meta: rdflib.Graph) -> rdflib.Graph:
+    """The ontology without the header properties a case names in ``removeFromOntology``
+    (a copy: the cached graph stays intact)."""
+    dropped = list(meta.objects(CASE, TEST.removeFromOntology))
+    if not dropped:
+        return ontology
+    ontology = ontology + rdflib.Graph()
+    for p in dropped:
+        assert (ONTOLOGY_IRI, p, None) in ontology, f"the ontology header has no {p}"
+        ontology.remove((ONTOLOGY_IRI, p, None))
+    return ontology
 
 
 def violations_by_message(report: ValidationReport) -> dict[str, set[str]]:

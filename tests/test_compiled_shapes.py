@@ -36,13 +36,13 @@ from kgraph.settings import Settings
 from kgraph.store import EmbeddedStore, open_store
 from kgraph.validation import ValidationReport, to_rdflib, validate_graphs, validate_store
 
+import shape_cases
+from shape_cases import CASE, TEST
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "shapes"
 AUDIT_CASES = CASES / "audit"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-TEST = rdflib.Namespace("urn:kgraph-test:")
-CASE = TEST.case
-ONTOLOGY_IRI = rdflib.URIRef("https://w3id.org/kgraph/ontology")
 DATA_GRAPH = ox.NamedNode("urn:kgraph-test:graph/data")
 ONTOLOGY_GRAPH = ox.NamedNode("urn:kgraph-test:graph/ontology")
 SHAPES_GRAPH = ox.NamedNode("urn:kgraph-test:graph/shapes")
@@ -108,19 +108,8 @@ def ontology_graph(suite: Suite) -> rdflib.Graph:
 
 def load_case(suite: Suite, path: Path) -> tuple[rdflib.Graph, rdflib.Graph, rdflib.Graph]:
     """The case's data (without its test triples), its test triples, and its ontology."""
-    data = rdflib.Graph().parse(path)
-    meta = rdflib.Graph()
-    for t in data:
-        if any(isinstance(x, rdflib.URIRef) and str(x).startswith(str(TEST)) for x in t):
-            meta.add(t)
-    data -= meta
-    ontology = ontology_graph(suite)
-    dropped = list(meta.objects(CASE, TEST.removeFromOntology))
-    if dropped:
-        ontology = ontology + rdflib.Graph()
-        for p in dropped:
-            ontology.remove((ONTOLOGY_IRI, p, None))
-    return data, meta, ontology
+    data, meta = shape_cases.load_case(path)
+    return data, meta, shape_cases.without_dropped_terms(ontology_graph(suite), meta)
 
 
 def ox_term(t: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:

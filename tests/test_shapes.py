@@ -18,8 +18,8 @@ Each case is a data file under tests/shapes/:
   - ``comment``: what the change is.
 
 Every sh:message in the shapes must be the expectMessage of at least one invalid case (the
-checks are tests/shape_cases.py's, shared with the audit shapes). The ontology graph is ontology/kgraph.ttl, ontology/imports/*.ttl and
-tests/shapes/declarations.ttl (stop-gap declarations of the external terms the cases use).
+checks are tests/shape_cases.py's, shared with the audit shapes). The ontology graph is
+ontology/kgraph.ttl, ontology/imports/*.ttl and tests/shapes/declarations.ttl (stop-gap declarations of the external terms the cases use).
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from shape_cases import CASE, TEST, ShapeCases
+from shape_cases import ShapeCases, without_dropped_terms
 
 ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY_IRI = rdflib.URIRef("https://w3id.org/kgraph/ontology")
 
 
 @cache
@@ -43,18 +42,6 @@ def ontology_graph() -> rdflib.Graph:
         g.parse(f)
     g.parse(CASES.folder / "declarations.ttl")
     return g
-
-
-def without_dropped_terms(ontology: rdflib.Graph, meta: rdflib.Graph) -> rdflib.Graph:
-    """The ontology without the header properties a case names in removeFromOntology."""
-    dropped = list(meta.objects(CASE, TEST.removeFromOntology))
-    if not dropped:
-        return ontology
-    ontology = ontology + rdflib.Graph()  # a copy; the cached graph stays intact
-    for p in dropped:
-        assert (ONTOLOGY_IRI, p, None) in ontology, f"the ontology header has no {p}"
-        ontology.remove((ONTOLOGY_IRI, p, None))
-    return ontology
 
 
 CASES = ShapeCases(ROOT / "shapes" / "kgraph-shapes.ttl", Path(__file__).resolve().parent / "shapes",
