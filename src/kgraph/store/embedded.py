@@ -217,13 +217,13 @@ class EmbeddedStore:
             # In memory there are no sorted files to merge, and the engine's loader, file by
             # file, keeps the indexes faster to query than a load fed quad by quad (validation
             # of 1M triples: 8 s against 15 s): batches are for on-disk stores only.
-            batched = [f for f in files if f[2] in direct] if self.path is not None else []
-            for batch in _batches(batched, batch_bytes):
+            batched = direct if self.path is not None else set()
+            for batch in _batches([f for f in files if f[2] in batched], batch_bytes):
                 self._store.bulk_extend(_parsed(batch, progress))
                 counts.update(self._count_graphs([graph for _, _, graph in batch]))
             for path, fmt, graph in files:
-                if self.path is not None and graph in direct:
-                    continue  # loaded in a batch
+                if graph in batched:
+                    continue
                 bulk = graph in direct or path.stat().st_size > bulk_threshold
                 load = self._store.bulk_load if bulk else self._store.load
                 load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
