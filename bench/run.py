@@ -331,25 +331,35 @@ def loads(data: Path, manifest: dict, work: Path, scale: str, use_oxigraph: bool
 
 # -- servers --------------------------------------------------------------------------------------
 
+#: kgraph's configurations (--kgraph): the result cache off (every request evaluated, on disk),
+#: on (warm answers from memory), and the cache off with the query workers' in-memory replicas
+KGRAPH_MODES = {"off": "kgraph", "on": "kgraph+cache", "memory": "kgraph+memory"}
+
 def server_configs(names: list[str], data: Path, work: Path, scale: str, timeout: float,
                    cache_modes: list[str]) -> list[dict]:
     configs = []
     if "kgraph" in names:
         for mode in cache_modes:
             env = {**os.environ, "KGRAPH_QUERY_TIMEOUT": str(timeout), "KGRAPH_QUEUE_WAIT": str(timeout),
-                   "KGRAPH_CACHE_BYTES": "0" if mode == "off" else str(64 * 2**20)}
+                   "KGRAPH_CACHE_BYTES": str(64 * 2**20) if mode == "on" else "0"}
+            if mode == "memory":
+                # each query worker holds a copy of the store: one worker per core
+                env.update(KGRAPH_REPLICA_MAX_QUADS=str(10**9),
+                           KGRAPH_MAX_CONCURRENT_QUERIES=str(os.cpu_count() or 2))
             configs.append({
-                "name": "kgraph" if mode == "off" else "kgraph+cache",
+                "name": KGRAPH_MODES[mode],
                 "cmd": [PY, "-m", "kgraph.cli", "serve", "--store", str(work / f"kgraph-{scale}"),
                         "--repository", str(data), "--host", "127.0.0.1", "--port", "{port}"],
                 "env": env, "path": "/sparql",
-                # it answers at once and derives its truthy graph again in the background:
-                # the cells wait for that line in its log, so that none of them shares the CPU
-                "settled_line": b"truthy graph derived again",
+                # it answers at once and derives its truthy graph again in the background (and
+                # builds its workers' in-memory replicas): the cells wait for that line in its
+                # log, so that none of them shares the CPU
+                "settled_line": b"query replicas ready" if mode == "memory" else b"truthy graph derived again",
                 "settings": {"KGRAPH_CACHE_BYTES": env["KGRAPH_CACHE_BYTES"],
                              "KGRAPH_QUERY_TIMEOUT": env["KGRAPH_QUERY_TIMEOUT"],
                              "KGRAPH_QUEUE_WAIT": env["KGRAPH_QUEUE_WAIT"],
-                             "KGRAPH_MAX_CONCURRENT_QUERIES": os.environ.get("KGRAPH_MAX_CONCURRENT_QUERIES", "4 (default)")},
+                             "KGRAPH_MAX_CONCURRENT_QUERIES": env.get("KGRAPH_MAX_CONCURRENT_QUERIES", "4 (default)"),
+                             "KGRAPH_REPLICA_MAX_QUADS": env.get("KGRAPH_REPLICA_MAX_QUADS", "0 (default)")},
             })
     if "oxigraph" in names:
         configs.append({
@@ -629,6 +639,7 @@ def check_targets(res: dict) -> list[dict]:
     servers = res["servers"]
     kg, ox = servers.get("kgraph", {}), servers.get("oxigraph", {})
     warm, rd = servers.get("kgraph+cache", {}), servers.get("rdflib", {})
+    memory = servers.get("kgraph+memory", {})
     c = TARGETS["target_concurrency"]
     groups = {q["name"]: q["group"] for q in res.get("queries", [])}
 
@@ -655,14 +666,14 @@ def check_targets(res: dict) -> list[dict]:
             add(what, f">= {goal:g}", None, None,
                 f"neither answered within the {res['request_timeout']:g} s request timeout")
 
-    def against_rdflib(qname: str, goal: float) -> None:
+    def against_rdflib(qname: str, goal: float, label: str = "kgraph", server: dict = kg) -> None:
         """kgraph at the target concurrency against rdflib-endpoint's best measured rate: it
         answers one request at a time (its handler blocks its event loop), so more clients only
         queue, and above --rdflib-c1-only-above quads it is measured at concurrency 1 only."""
         rates = {conc: cell["req_s"] for conc, cell in
                  rd.get("queries", {}).get(qname, {}).get("cells", {}).items() if cell.get("req_s")}
         best = max(rates, key=lambda conc: rates[conc]) if rates else None
-        against("kgraph", kg, rd, "rdflib", qname, c, goal, peer_conc=best)
+        against(label, server, rd, "rdflib", qname, c, goal, peer_conc=best)
 
     for qname in groups:
         lookup = groups[qname] == "point lookup"
@@ -672,6 +683,11 @@ def check_targets(res: dict) -> list[dict]:
             against("kgraph+cache", warm, ox, "oxigraph", qname, c, TARGETS["warm_ratio_vs_oxigraph"])
         against_rdflib(qname, TARGETS[
             "audit_ratio_vs_rdflib" if groups[qname] == "audit" else "ratio_vs_rdflib"])
+        if memory.get("queries"):
+            against("kgraph+memory", memory, ox, "oxigraph", qname, c, TARGETS[
+                "lookup_ratio_vs_oxigraph" if lookup else "cold_ratio_vs_oxigraph"])
+            against_rdflib(qname, TARGETS["audit_ratio_vs_rdflib" if groups[qname] == "audit"
+                                          else "ratio_vs_rdflib"], "kgraph+memory", memory)
     ld = res.get("loads", {})
     if "kgraph_load" in ld and "oxigraph_load" in ld:
         r = ratio(ld["kgraph_load"]["triples_per_s"], ld["oxigraph_load"]["triples_per_s"])
@@ -729,6 +745,8 @@ def markdown(res: dict) -> str:
              f"{res['request_timeout']:g} s), closed-loop keep-alive clients, GET, JSON results "
              "(N-Triples for CONSTRUCT). `kgraph` has its result cache off (every request evaluated); "
              "`kgraph+cache` has it on (after the first request, answers come from memory: warm). "
+             "`kgraph+memory` has it off and its query workers answer from in-memory replicas of the "
+             "store (`KGRAPH_REPLICA_MAX_QUADS`; one worker per core, each holding a copy). "
              "`first` is the first request of that query on a freshly started server (cold).", ""]
     for note in res.get("notes", []):
         lines.append(f"- {note}")
@@ -746,13 +764,14 @@ def markdown(res: dict) -> str:
                      f"{fmt(s.get('rss_at_ready_mib'))} | "
                      f"{fmt(s.get('rss_after_bench_mib'))} | {fmt(s.get('peak_rss_mib'))} | `{s.get('command', '')}` |")
     lines += ["", "Ready: from start to the first answer. Settled: until the start-up work done in the "
-              "background is over too (kgraph derives its truthy graph again); the cells begin then. "
+              "background is over too (kgraph derives its truthy graph again; kgraph+memory also builds "
+              "its replicas); the cells begin then. "
               "Peak RSS is the highest sum of VmRSS over the server's process tree (kgraph: the "
               "server and its query worker processes), sampled every 0.25 s from start to stop.", ""]
     # queries
     lines += ["## Queries: req/s, p50 / p99 (ms), errors", "",
-              "| query | c | " + " | ".join(names) + " | kgraph/oxigraph | kgraph/rdflib | cache/no cache |",
-              "|---|---:|" + "---:|" * len(names) + "---:|---:|---:|"]
+              "| query | c | " + " | ".join(names) + " | kgraph/oxigraph | kgraph/rdflib | cache/no cache | memory/oxigraph |",
+              "|---|---:|" + "---:|" * len(names) + "---:|---:|---:|---:|"]
     for q in res["queries"]:
         for c in conc:
             cells = []
@@ -766,7 +785,8 @@ def markdown(res: dict) -> str:
                 err = f", **{cv['errors']} err**" if cv.get("errors") else ""
                 cells.append(f"{fmt(cv['req_s'])} ({fmt(cv['p50_ms'])} / {fmt(cv['p99_ms'])}{err})")
             lines.append(f"| {q['name']} | {c} | " + " | ".join(cells) + f" | {fmt(ratio(got.get('kgraph'), got.get('oxigraph')))}"
-                         f" | {fmt(ratio(got.get('kgraph'), got.get('rdflib')))} | {fmt(ratio(got.get('kgraph+cache'), got.get('kgraph')))} |")
+                         f" | {fmt(ratio(got.get('kgraph'), got.get('rdflib')))} | {fmt(ratio(got.get('kgraph+cache'), got.get('kgraph')))}"
+                         f" | {fmt(ratio(got.get('kgraph+memory'), got.get('oxigraph')))} |")
     lines += ["", "Ratios are of req/s (above 1: kgraph is faster). Each cell ran once; on this shared "
               "2-core machine treat differences under about 15 % as noise.", ""]
     # cold
@@ -856,7 +876,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per cell")
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--servers", default="kgraph,oxigraph,rdflib")
-    parser.add_argument("--kgraph-cache", default="off,on", help="kgraph configurations: off, on or off,on")
+    parser.add_argument("--kgraph", "--kgraph-cache", dest="kgraph_modes", default="off,on,memory",
+                        help="kgraph configurations, comma-separated: off (result cache off), on "
+                             "(cache on), memory (cache off, in-memory replicas)")
     parser.add_argument("--queries", default="", help="query names (default: the whole mix)")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per cell")
     parser.add_argument("--request-timeout", type=float, default=120.0)
@@ -928,7 +950,11 @@ def main(argv: list[str] | None = None) -> dict:
         mix = [q for q in mix if q.name in wanted or q.name == "lookup"]
     args.probe_query = mix[0].text  # readiness: the first successful point lookup
     res["queries"] = [{"name": q.name, "group": q.group, "text": q.text} for q in mix]
-    cache_modes = [m for m in args.kgraph_cache.split(",") if m]
+    cache_modes = [m for m in args.kgraph_modes.split(",") if m]
+    unknown = set(cache_modes) - set(KGRAPH_MODES)
+    if unknown:
+        parser.error(f"--kgraph: unknown configuration(s) {', '.join(sorted(unknown))}; "
+                     f"choose from {', '.join(KGRAPH_MODES)}")
     configs = server_configs(servers, data, args.work, scale, args.request_timeout, cache_modes)
     for config in configs:
         log(f"server {config['name']}")

@@ -850,6 +850,7 @@ def serve(
     service_allow_list: Annotated[Optional[str], typer.Option(help="IRI prefixes SERVICE may call [KGRAPH_SERVICE_ALLOW_LIST]")] = None,
     queue_wait: Annotated[Optional[float], typer.Option(help="seconds a query waits for a slot [KGRAPH_QUEUE_WAIT]")] = None,
     cache_bytes: Annotated[Optional[int], typer.Option(help="memory for cached results; 0 = off [KGRAPH_CACHE_BYTES]")] = None,
+    replica_max_quads: Annotated[Optional[int], typer.Option(help="query workers answer from a copy of the store in memory while it holds at most this many quads; 0 = off [KGRAPH_REPLICA_MAX_QUADS]")] = None,
     check: Annotated[bool, typer.Option("--check/--no-check", help="validate the whole store against the shapes before serving (always done when the store was empty)")] = False,
 ) -> None:
     """Fill an empty store with the shipped ontology, shapes and data and validate it; print a
@@ -869,7 +870,8 @@ def serve(
         union_default_graph=union_default_graph, validate_writes=validate_writes,
         write_token=write_token, query_timeout=query_timeout, max_result_bytes=max_result_bytes,
         max_body_bytes=max_body_bytes, max_concurrent_queries=max_concurrent_queries,
-        service_allow_list=service_allow_list, queue_wait=queue_wait, cache_bytes=cache_bytes)
+        service_allow_list=service_allow_list, queue_wait=queue_wait, cache_bytes=cache_bytes,
+        replica_max_quads=replica_max_quads)
     s = _store(settings)
     asked = check
     rederive = False

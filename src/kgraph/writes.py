@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -67,7 +67,7 @@ class WriteGate:
         store: AnyStore,
         *,
         validate: bool = True,
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[[Collection[str] | None], None] | None = None,
     ) -> None:
         self.store = store
         self.validate = validate
@@ -88,7 +88,7 @@ class WriteGate:
         with self._lock:
             n = derive_truthy(self.store)
         if self.on_commit:
-            self.on_commit()
+            self.on_commit([self.store.namespaces.graph_iri(GRAPH_TRUTHY)])
         return n
 
     def update(self, text: str, *, agent: str) -> WriteResult:
@@ -135,6 +135,9 @@ class WriteGate:
                 raise UserError(f"the update cannot be applied: {exc}") from None
             added, removed = _difference(self.store, scratch, scope)
             graphs = sorted({_graph_name(q) for q in (*added, *removed)})
+            # graphs created or dropped empty change no quad, and are still seen by queries
+            named = {g.value for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
+            emptied = named.symmetric_difference(self.store.graphs())
             for g in graphs:
                 if (g in self._protected and g not in (allowed or set())) or g.startswith(self._staging):
                     raise WriteRefused(f"the graph {g} is maintained by kgraph and cannot be written")
@@ -154,8 +157,11 @@ class WriteGate:
             data_changed = any(g not in self._shape_graphs for g in graphs)
             if data_changed:
                 derive_truthy(self.store, [*added, *removed])  # only the subjects they touch
+            changed = {*graphs, *emptied, self.store.namespaces.graph_iri(GRAPH_META)}
+            if data_changed:
+                changed.add(self.store.namespaces.graph_iri(GRAPH_TRUTHY))
         if self.on_commit:
-            self.on_commit()
+            self.on_commit(changed)
         return WriteResult(activity, len(added), len(removed), graphs)
 
     def _validate(self, scratch: ox.Store, added: list[ox.Quad], removed: list[ox.Quad]) -> ValidationReport:

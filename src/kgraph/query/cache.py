@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from kgraph.query.executor import QueryExecutor, QueryStream, Request
 
@@ -102,12 +102,15 @@ class CachingExecutor(QueryExecutor):
                 _, (_, old) = self._entries.popitem(last=False)
                 self._size -= len(old)
 
-    def refresh(self) -> None:
+    def refresh(self, graphs: Collection[str] | None = None) -> None:
         with self._lock:
             self._version += 1
             self._entries.clear()
             self._size = 0
-        self.inner.refresh()
+        self.inner.refresh(graphs)
+
+    def warm(self, wait: float) -> list[tuple[bool, int]]:
+        return self.inner.warm(wait)
 
     def close(self) -> None:
         self.inner.close()

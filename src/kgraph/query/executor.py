@@ -15,7 +15,10 @@ run long ever escaping the hard deadline.
 The writer (this process) owns the live store. After every commit it calls `refresh()`, which
 makes a new checkpoint (hard links, milliseconds); a worker opens the newest checkpoint before
 its next job and old checkpoints are removed once no worker has them open. So readers never see a
-write half-done, and never open a store another process is writing.
+write half-done, and never open a store another process is writing. With `replica_max_quads`,
+each worker also keeps the store in memory (`kgraph.query.replica`) and answers from it the jobs
+on the checkpoint it equals; `refresh(graphs)` records which graphs a commit changed, so that a
+replica copies those again rather than everything.
 
 A query's outcome is a `QueryStream`: its first event (the result kind, or an error with its
 status) is known before any byte is sent, so errors get a proper status; a limit hit after
@@ -30,7 +33,8 @@ import multiprocessing
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -40,7 +44,7 @@ import pyoxigraph as ox
 
 from kgraph.errors import KgraphError
 from kgraph.query.streaming import streams
-from kgraph.query.worker import Inline, Job, Overrun, TooLarge, _Sink
+from kgraph.query.worker import Inline, Job, Overrun, Status, TooLarge, _Sink
 from kgraph.query.worker import run as run_job
 from kgraph.store.embedded import EmbeddedStore
 
@@ -106,8 +110,14 @@ class QueryExecutor:
         caller first leaves the event loop). Errors are raised as `execute` raises them."""
         return None
 
-    def refresh(self) -> None:
-        """Called after every commit: later queries see the write."""
+    def refresh(self, graphs: Collection[str] | None = None) -> None:
+        """Called after every commit: later queries see the write. `graphs`: the named graphs
+        the commit changed ("" for the default graph), None when not known."""
+
+    def warm(self, wait: float) -> list[tuple[bool, int]]:
+        """Get what makes queries fast ready before they come (`WorkerExecutor`: the workers'
+        in-memory replicas), waiting up to `wait` seconds; what was made ready, per worker."""
+        return []
 
     def close(self) -> None:
         """Stop workers and remove checkpoints."""
@@ -212,7 +222,8 @@ def _inline(store: EmbeddedStore, request: Request) -> QueryStream | None:
     return _answer(sink.message)
 
 
-def _job(request: Request, snapshot: str, prefixes: dict[str, str]) -> Job:
+def _job(request: Request, snapshot: str, prefixes: dict[str, str],
+         changes: tuple[tuple[str, tuple[str, ...] | None], ...] = ()) -> Job:
     return Job(
         query=request.query,
         snapshot=snapshot,
@@ -223,6 +234,7 @@ def _job(request: Request, snapshot: str, prefixes: dict[str, str]) -> Job:
         results_format=request.results_format.media_type if request.results_format else None,
         rdf_format=request.rdf_format.media_type if request.rdf_format else None,
         max_bytes=request.max_bytes,
+        changes=changes,
     )
 
 
@@ -240,13 +252,17 @@ def _answer(message: tuple[Any, ...]) -> QueryStream:
 # -- in worker processes ------------------------------------------------------------------------
 
 class _Worker:
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, replica_max_quads: int = 0, replica_dir: Path | None = None) -> None:
         from kgraph.query import worker as worker_module
 
         parent, child = context.Pipe()
         self.conn: Connection = parent
-        self.process = context.Process(target=worker_module.main, args=(child,), daemon=True,
-                                       name="kgraph-query-worker")
+        self.replica_dir = replica_dir
+        if replica_dir is not None:
+            replica_dir.mkdir(parents=True)
+        self.process = context.Process(target=worker_module.main,
+                                       args=(child, replica_max_quads, str(replica_dir or "")),
+                                       daemon=True, name="kgraph-query-worker")
         self.process.start()
         child.close()
         self.snapshot: str | None = None
@@ -256,17 +272,24 @@ class _Worker:
             self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
+        if self.replica_dir is not None:
+            shutil.rmtree(self.replica_dir, ignore_errors=True)
 
 
 class WorkerExecutor(QueryExecutor):
     """A pool of up to `max_concurrent` worker processes over checkpoints of an on-disk store."""
 
-    def __init__(self, store: EmbeddedStore, max_concurrent: int = 4, queue_wait: float = 2.0) -> None:
+    def __init__(self, store: EmbeddedStore, max_concurrent: int = 4, queue_wait: float = 2.0,
+                 replica_max_quads: int = 0) -> None:
         if store.path is None:
             raise ValueError("worker processes need an on-disk store")
         self.store = store
         self.max_concurrent = max_concurrent
         self.queue_wait = queue_wait
+        self.replica_max_quads = replica_max_quads
+        # (checkpoint, graphs its commit changed): what a replica behind copies again
+        self._history: deque[tuple[str, tuple[str, ...] | None]] = deque(maxlen=64)
+        self._replicas = itertools.count(1)
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._slot_freed = threading.Condition(self._lock)
@@ -279,16 +302,18 @@ class WorkerExecutor(QueryExecutor):
         self.refresh()
 
     # checkpoints -------------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, graphs: Collection[str] | None = None) -> None:
         with self._lock:  # so that _collect never sees a checkpoint half made
             target = self._root / f"gen-{next(self._generation)}"
             self.store.checkpoint(target)
             self._current = str(target)
+            self._history.append((self._current, None if graphs is None else tuple(sorted(graphs))))
             self._collect()
 
     def _collect(self) -> None:
-        # a worker keeps the checkpoint of its last job open until its next job
-        held = {w.snapshot for w in self._workers}
+        # a worker keeps the checkpoint of its last job open until its next job; its replica
+        # builder reads from hard links of its own, in its replica folder
+        held = {w.snapshot for w in self._workers} | {str(w.replica_dir) for w in self._workers}
         if not self._root.is_dir():
             return
         for path in self._root.iterdir():
@@ -307,7 +332,9 @@ class WorkerExecutor(QueryExecutor):
             worker = self._idle.pop() if self._idle else None
             self._busy += 1
         if worker is None:
-            worker = _Worker(self._context)
+            replica_dir = (self._root / f"replica-{next(self._replicas)}"
+                           if self.replica_max_quads > 0 else None)
+            worker = _Worker(self._context, self.replica_max_quads, replica_dir)
             with self._lock:
                 self._workers.add(worker)
         return worker
@@ -330,8 +357,9 @@ class WorkerExecutor(QueryExecutor):
         worker = self._acquire()
         with self._lock:
             snapshot = worker.snapshot = self._current
+            changes = tuple(self._history) if self.replica_max_quads > 0 else ()
         deadline = time.monotonic() + request.timeout
-        job = _job(request, snapshot, self.store.namespaces.prefixes)
+        job = _job(request, snapshot, self.store.namespaces.prefixes, changes)
         try:
             worker.conn.send(job)
             first = self._receive(worker, deadline, request.timeout)
@@ -378,6 +406,31 @@ class WorkerExecutor(QueryExecutor):
         except (EOFError, OSError):
             raise QueryFailed(500, "the query worker died while evaluating the query") from None
 
+    def warm(self, wait: float) -> list[tuple[bool, int]]:
+        """Start every worker the bound allows and have each bring its in-memory replica up to
+        the current checkpoint, waiting up to `wait` seconds: (up to date, quads) per worker.
+        Without replicas, nothing to do: []."""
+        if self.replica_max_quads <= 0:
+            return []
+        workers = []
+        try:
+            for _ in range(self.max_concurrent):
+                workers.append(self._acquire())
+            with self._lock:
+                for worker in workers:
+                    worker.snapshot = self._current
+                message = Status(self._current, tuple(self._history), wait)
+            for worker in workers:
+                worker.conn.send(message)
+            answers = []
+            for worker in workers:
+                answer = self._receive(worker, time.monotonic() + wait + 30, wait + 30)
+                answers.append((bool(answer[1]), int(answer[2])))
+            return answers
+        finally:
+            for worker in workers:
+                self._release(worker, healthy=True)
+
     def close(self) -> None:
         with self._lock:
             workers, self._idle = list(self._workers), []
@@ -409,12 +462,12 @@ def _snapshot_root(store_path: Path) -> Path:
 
 
 def executor_for(store: EmbeddedStore, max_concurrent: int, queue_wait: float = 2.0,
-                 cache_bytes: int = 0) -> QueryExecutor:
+                 cache_bytes: int = 0, replica_max_quads: int = 0) -> QueryExecutor:
     executor: QueryExecutor
     if store.path is None:
         executor = InProcessExecutor(store, max_concurrent)
     else:
-        executor = WorkerExecutor(store, max_concurrent, queue_wait)
+        executor = WorkerExecutor(store, max_concurrent, queue_wait, replica_max_quads)
     if cache_bytes > 0:
         from kgraph.query.cache import CachingExecutor
 

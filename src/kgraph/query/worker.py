@@ -13,6 +13,7 @@ Messages from the parent: a `Job` (pickled). Messages back, in order:
 or, for a result smaller than CHUNK, all of it at once (one message, one wake-up of the parent):
     ("whole", kind, bytes)
 or at any point ("error", status, message) and nothing more for that job.
+A `Status` (the in-memory replica's state) is answered ("status", up_to_date, quads).
 """
 
 from __future__ import annotations
@@ -39,6 +40,17 @@ class Job:
     results_format: str | None         # media type of the results format, or None if refused
     rdf_format: str | None             # media type of the RDF format, or None if refused
     max_bytes: int
+    changes: tuple[tuple[str, tuple[str, ...] | None], ...] = ()  # commits, for a replica
+
+
+@dataclass(frozen=True)
+class Status:
+    """Asks for the state of the worker's in-memory replica, after it was asked to follow
+    `snapshot` and given `wait` seconds to get there. Answered ("status", equal, quads)."""
+
+    snapshot: str
+    changes: tuple[tuple[str, tuple[str, ...] | None], ...]
+    wait: float
 
 
 class TooLarge(Exception):
@@ -104,11 +116,20 @@ class Inline:
         self.message = message
 
 
-def main(conn: Connection) -> None:
-    """The worker's loop: serve jobs until the parent closes the connection."""
+def main(conn: Connection, replica_max_quads: int = 0, replica_dir: str = "") -> None:
+    """The worker's loop: serve jobs until the parent closes the connection. With
+    `replica_max_quads`, jobs are answered from an in-memory copy of the store where it is up
+    to date (`kgraph.query.replica`), built in `replica_dir`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     import pyoxigraph as ox
 
+    replica = None
+    if replica_max_quads > 0:
+        from pathlib import Path
+
+        from kgraph.query.replica import Replica
+
+        replica = Replica(ox, replica_max_quads, Path(replica_dir))
     store: Any = None
     opened: str | None = None
     while True:
@@ -117,6 +138,19 @@ def main(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
+            if isinstance(job, Status):
+                if replica is None:
+                    conn.send(("status", False, 0))
+                    continue
+                replica.store_for(job.snapshot, job.changes)
+                replica.wait(job.wait)
+                equal = replica.store_for(job.snapshot, job.changes) is not None
+                conn.send(("status", equal, len(replica.store) if equal else 0))
+                continue
+            memory = replica.store_for(job.snapshot, job.changes) if replica else None
+            if memory is not None:
+                run(ox, memory, job, conn)
+                continue
             if opened != job.snapshot:
                 store = None
                 store = ox.Store.read_only(job.snapshot)

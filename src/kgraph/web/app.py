@@ -59,7 +59,7 @@ def create_app(
                                        settings.queue_wait, settings.cache_bytes)
     elif executor is None and isinstance(store, EmbeddedStore):
         executor = executor_for(store, settings.max_concurrent_queries, settings.queue_wait,
-                                settings.cache_bytes)
+                                settings.cache_bytes, settings.replica_max_quads)
     assert executor is not None
     tokens = parse_tokens(settings.write_token)
     gate = WriteGate(store, validate=settings.validate_writes, on_commit=executor.refresh)

@@ -1,0 +1,186 @@
+"""A query worker's copy of the store in memory, kept in step with the checkpoints.
+
+On disk every index probe of a join goes through RocksDB (10 to 15 µs); the same queries on the
+same quads in an in-memory pyoxigraph store take 5 to 10 times less CPU (bench/README.md). A
+worker with a replica answers from memory the jobs whose checkpoint the replica equals, and
+from the checkpoint on disk every other job, so an answer never lags a write:
+
+* the first job (or a job after the replica was dropped) starts a full build in a background
+  thread: the checkpoint dumped to N-Quads (in the engine, without the GIL: the worker goes on
+  answering from disk meanwhile) and parsed into a new store;
+* a job on a newer checkpoint starts an update: the graphs the commits since the replica's own
+  checkpoint changed (`Job.changes`, kept by the executor) are copied again from the newer
+  checkpoint; a commit that did not say which graphs it changed means a full build;
+* a store larger than the limit is not copied: the worker stays on disk for its lifetime.
+
+Checkpoints belong to the executor, which removes those no worker holds. The builder reads
+from hard links of its own (`workdir`), made while the job that asked for them holds the
+checkpoint, so the executor can remove a checkpoint while a build still reads it.
+
+Workers do not share one copy: pyoxigraph's in-memory store writes to the pages it reads
+(reference counts), so a copy inherited from a parent becomes private page by page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+#: (checkpoint, the graphs its commit changed, or None when it did not say): oldest first
+Changes = Sequence[tuple[str, Sequence[str] | None]]
+
+
+class Replica:
+    def __init__(self, ox: Any, max_quads: int, workdir: Path) -> None:
+        self._ox = ox
+        self.max_quads = max_quads
+        self.workdir = workdir
+        self.store: Any = None
+        self.of: str | None = None           # the checkpoint `store` equals
+        self.disabled = False
+        self._lock = threading.Lock()
+        self._wanted: tuple[str, Path, Changes] | None = None
+        self._linked: dict[str, Path] = {}   # checkpoint -> this worker's hard links of it
+        self._building = False
+        self._target: str | None = None      # the checkpoint being built
+        self._serial = 0
+
+    def store_for(self, snapshot: str, changes: Changes) -> Any:
+        """The in-memory store when it equals `snapshot`; else None (answer from disk), after
+        asking the builder to bring the replica up to `snapshot` (`changes`: the history of
+        commits, to copy again only the graphs they changed)."""
+        with self._lock:
+            if self.of == snapshot:
+                return self.store
+            if self.disabled or snapshot in (self._target, self._wanted and self._wanted[0]):
+                return None
+            try:
+                linked = self._link(snapshot)
+            except OSError as exc:  # no copy this time: the disk answers, as without one
+                print(f"kgraph query worker {os.getpid()}: cannot link {snapshot} for the "
+                      f"in-memory replica: {exc}", file=sys.stderr, flush=True)
+                return None
+            self._wanted = (snapshot, linked, changes)
+            if self._building:
+                return None
+            self._building = True
+        threading.Thread(target=self._run, name="kgraph-replica", daemon=True).start()
+        return None
+
+    def wait(self, timeout: float) -> bool:
+        """Until no build is running or wanted (tests, warm-up); True when idle."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._lock:
+                if not self._building:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    # the builder thread ------------------------------------------------------------------------
+    def _link(self, snapshot: str) -> Path:
+        """Hard links of the checkpoint's files (immutable), made now, while the caller's job
+        holds the checkpoint. Called with the lock held."""
+        if snapshot in self._linked:
+            return self._linked[snapshot]
+        self._serial += 1
+        target = self.workdir / f"{self._serial}"
+        try:
+            shutil.copytree(snapshot, target, copy_function=os.link)
+        except OSError:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        self._linked[snapshot] = target
+        return target
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                wanted, self._wanted = self._wanted, None
+                if wanted is None:
+                    self._building, self._target = False, None
+                    return
+                self._target = wanted[0]
+            snapshot, linked, changes = wanted
+            try:
+                self._bring_to(snapshot, linked, changes)
+            except Exception as exc:  # the worker goes on from disk; say why once
+                with self._lock:
+                    self.store, self.of = None, None
+                print(f"kgraph query worker {os.getpid()}: in-memory replica dropped: "
+                      f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            finally:
+                with self._lock:
+                    for name in [s for s, p in self._linked.items() if p == linked]:
+                        del self._linked[name]
+                shutil.rmtree(linked, ignore_errors=True)
+
+    def _bring_to(self, snapshot: str, linked: Path, changes: Changes) -> None:
+        ox = self._ox
+        source = ox.Store.read_only(str(linked))
+        with self._lock:
+            base, store = self.of, self.store
+            graphs = _changed_since(base, snapshot, changes)
+            self.of = None  # from here on `store` may differ from every checkpoint
+        start = time.perf_counter()
+        if store is None or graphs is None:
+            with self._lock:
+                self.store = store = None  # let the old copy go before building the new one
+            n = len(source)  # in the engine: 0.2 s for a million quads
+            if n > self.max_quads:
+                with self._lock:
+                    self.disabled = True
+                print(f"kgraph query worker {os.getpid()}: the store holds more than "
+                      f"{self.max_quads:,} quads: queries read it on disk", file=sys.stderr, flush=True)
+                return
+            # The dump runs in the engine without the GIL (most of the time: the worker answers
+            # from disk meanwhile). Parsed by `ox.parse`, not `Store.load`, which would rename
+            # the blank nodes: the replica must name them as the store on disk does.
+            data = source.dump(format=ox.RdfFormat.N_QUADS)
+            store = ox.Store()
+            store.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+            del data
+            print(f"kgraph query worker {os.getpid()}: in-memory replica of {len(store):,} quads "
+                  f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+        else:
+            for iri in graphs:
+                graph = ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
+                if isinstance(graph, ox.DefaultGraph):
+                    store.update("CLEAR SILENT DEFAULT")
+                else:
+                    if store.contains_named_graph(graph):
+                        store.remove_graph(graph)
+                store.extend(source.quads_for_pattern(None, None, None, graph))
+                if isinstance(graph, ox.NamedNode) and source.contains_named_graph(graph):
+                    store.add_graph(graph)
+        del source
+        with self._lock:
+            self.store, self.of = store, snapshot
+
+
+def _changed_since(base: str | None, snapshot: str, changes: Changes) -> list[str] | None:
+    """The graphs the commits after `base` up to `snapshot` changed; None when that is not
+    known (no base, `base` not in the history, or a commit that did not say)."""
+    if base is None:
+        return None
+    names = [s for s, _ in changes]
+    if base not in names or snapshot not in names:
+        return None
+    start, end = names.index(base), names.index(snapshot)
+    if end < start:
+        return None
+    graphs: set[str] = set()
+    for _, changed in changes[start + 1:end + 1]:
+        if changed is None:
+            return None
+        graphs.update(changed)
+    return sorted(graphs)
+
+
+__all__ = ["Changes", "Replica"]

@@ -1,0 +1,144 @@
+"""The query workers' in-memory replicas: the same answers as the store on disk, blank nodes
+named alike, writes visible in the very next query, only the changed graphs copied again."""
+
+import random
+
+import pyoxigraph as ox
+import pytest
+
+from kgraph.loading import load_repository
+from kgraph.query import Request, WorkerExecutor
+from kgraph.query.replica import Replica, _changed_since
+from kgraph.settings import REPOSITORY_ROOT, Settings
+from kgraph.store import open_store
+from kgraph.writes import WriteGate
+
+CSV = ox.QueryResultsFormat.CSV
+EVERY_QUAD = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } }"
+AGENT = "http://example.org/test"
+
+
+def answer(executor, query: str) -> list[bytes]:
+    return sorted(b"".join(executor.execute(Request(query, results_format=CSV))).splitlines())
+
+
+def own_answer(store, query: str) -> list[bytes]:
+    return sorted(store.raw.query(query).serialize(format=CSV).splitlines())
+
+
+@pytest.fixture
+def seed(tmp_path):
+    store = open_store(Settings(store=tmp_path / "store"))
+    load_repository(store, REPOSITORY_ROOT)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def executor(seed):
+    ex = WorkerExecutor(seed, max_concurrent=2, replica_max_quads=10**6)
+    yield ex
+    ex.close()
+
+
+def test_replicas_answer_as_the_store_on_disk_does(executor, seed):
+    replicas = executor.warm(wait=60)
+    assert replicas == [(True, len(seed.raw))] * 2
+    blank = "SELECT ?s ?p ?b WHERE { GRAPH ?g { ?s ?p ?b } FILTER isBlank(?b) }"
+    assert own_answer(seed, blank), "the seed must hold blank nodes for this test to mean much"
+    for query in (EVERY_QUAD, GRAPHS, blank,
+                  "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p"):
+        assert answer(executor, query) == own_answer(seed, query), query
+
+
+def test_a_write_is_seen_by_the_next_query_and_then_by_the_replica(executor, seed):
+    executor.warm(wait=60)
+    ask = "ASK { GRAPH <http://e/g> { <http://e/a> <http://e/b> 1 } }"
+    seed.update("INSERT DATA { GRAPH <http://e/g> { <http://e/a> <http://e/b> 1 } }")
+    executor.refresh(["http://e/g"])
+    assert answer(executor, ask) == [b"true"], "no lag: a replica behind is not read"
+    assert executor.warm(wait=60) == [(True, len(seed.raw))] * 2
+    assert answer(executor, ask) == [b"true"]
+    assert answer(executor, EVERY_QUAD) == own_answer(seed, EVERY_QUAD)
+
+
+def test_random_writes_through_the_gate_keep_replicas_equal_to_the_store(executor, seed):
+    """Each write tells the executor the graphs it changed (with the write log and the truthy
+    graph); the replicas copy those again and must then equal the store, empty graphs too."""
+    gate = WriteGate(seed, validate=False, on_commit=executor.refresh)
+    rng = random.Random(7)
+    executor.warm(wait=60)
+    for i in range(6):
+        graph = f"http://e/graph/{rng.randrange(3)}"
+        kind = rng.choice(["put", "post", "delete", "create-empty"])
+        if kind == "delete" and graph not in seed.graphs():
+            kind = "put"
+        if kind == "put":
+            triples = [ox.Triple(ox.NamedNode(f"http://e/s{rng.randrange(5)}"), ox.NamedNode("http://e/p"),
+                                 ox.Literal(str(rng.randrange(100)))) for _ in range(rng.randrange(1, 4))]
+            gate.put_graph(graph, triples, agent=AGENT)
+        elif kind == "post":
+            gate.post_graph(graph, [ox.Triple(ox.NamedNode("http://e/x"), ox.NamedNode("http://e/p"),
+                                              ox.Literal(str(i)))], agent=AGENT)
+        elif kind == "delete":
+            gate.delete_graph(graph, agent=AGENT)
+        else:
+            gate.update(f"CREATE SILENT GRAPH <http://e/empty/{i}>", agent=AGENT)
+        assert executor.warm(wait=60) == [(True, len(seed.raw))] * 2, kind
+        for query in (EVERY_QUAD, GRAPHS):
+            assert answer(executor, query) == own_answer(seed, query), (i, kind, query)
+
+
+def test_only_the_changed_graphs_are_copied_again(seed, tmp_path):
+    """In this process: after a commit that names its graphs the replica is the same store,
+    updated; after one that does not, a new store."""
+    replica = Replica(ox, 10**6, tmp_path / "replica")
+    (tmp_path / "replica").mkdir()
+    first = str(tmp_path / "gen-1")
+    seed.checkpoint(tmp_path / "gen-1")
+    history = [(first, None)]
+    assert replica.store_for(first, history) is None, "not built yet: read the disk"
+    assert replica.wait(60)
+    built = replica.store_for(first, history)
+    assert built is not None and len(built) == len(seed.raw)
+
+    seed.update("INSERT DATA { GRAPH <http://e/g> { <http://e/a> <http://e/b> 2 } }")
+    second = str(tmp_path / "gen-2")
+    seed.checkpoint(tmp_path / "gen-2")
+    history.append((second, ("http://e/g",)))
+    assert replica.store_for(second, history) is None
+    assert replica.wait(60)
+    updated = replica.store_for(second, history)
+    assert updated is built and len(updated) == len(seed.raw)
+
+    third = str(tmp_path / "gen-3")
+    seed.checkpoint(tmp_path / "gen-3")
+    history.append((third, None))
+    replica.store_for(third, history)
+    assert replica.wait(60)
+    rebuilt = replica.store_for(third, history)
+    assert rebuilt is not None and rebuilt is not built
+    assert not list((tmp_path / "replica").iterdir()), "the builder's links are removed"
+
+
+def test_a_store_over_the_limit_stays_on_disk(seed, tmp_path):
+    ex = WorkerExecutor(seed, max_concurrent=1, replica_max_quads=100)
+    try:
+        assert ex.warm(wait=60) == [(False, 0)]
+        assert answer(ex, "ASK { GRAPH ?g { ?s ?p ?o } }") == [b"true"]
+    finally:
+        ex.close()
+
+
+@pytest.mark.parametrize(("base", "snapshot", "expected"), [
+    ("a", "c", ["g1", "g2"]),
+    ("b", "c", ["g2"]),
+    ("c", "c", []),
+    (None, "c", None),          # nothing built yet
+    ("x", "c", None),           # older than the history kept
+    ("a", "d", None),           # a commit that did not say what it changed
+])
+def test_changed_since(base, snapshot, expected):
+    history = [("a", None), ("b", ("g1",)), ("c", ("g2",)), ("d", None)]
+    assert _changed_since(base, snapshot, history) == expected
