@@ -108,7 +108,7 @@ class Settings:
     replica_max_quads: int = field(
         default=0,
         metadata={"help": "query workers answer from a copy of the store in memory, one each, "
-                  "while it holds at most this many quads (5-10x faster joins; about 0.5 GiB "
+                  "while it holds at most this many quads (joins 3-6x faster; about 0.5 GiB "
                   "per million quads per worker); 0 = off: they read the store on disk"},
     )
 

@@ -331,12 +331,14 @@ class WorkerExecutor(QueryExecutor):
                                  f"{self.queue_wait:g} s; retry shortly", retry_after=1)
             worker = self._idle.pop() if self._idle else None
             self._busy += 1
-        if worker is None:
-            replica_dir = (self._root / f"replica-{next(self._replicas)}"
-                           if self.replica_max_quads > 0 else None)
-            worker = _Worker(self._context, self.replica_max_quads, replica_dir)
-            with self._lock:
-                self._workers.add(worker)
+        return worker if worker is not None else self._spawn()
+
+    def _spawn(self) -> _Worker:
+        replica_dir = (self._root / f"replica-{next(self._replicas)}"
+                       if self.replica_max_quads > 0 else None)
+        worker = _Worker(self._context, self.replica_max_quads, replica_dir)
+        with self._lock:
+            self._workers.add(worker)
         return worker
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
@@ -408,28 +410,63 @@ class WorkerExecutor(QueryExecutor):
 
     def warm(self, wait: float) -> list[tuple[bool, int]]:
         """Start every worker the bound allows and have each bring its in-memory replica up to
-        the current checkpoint, waiting up to `wait` seconds: (up to date, quads) per worker.
-        Without replicas, nothing to do: []."""
+        the current checkpoint; wait up to `wait` seconds for them: (up to date, quads) per
+        worker. Without replicas, nothing to do: []. The workers answer queries meanwhile (from
+        disk): a worker is taken only for the moment of a status message, and one that is
+        busy is asked again later."""
         if self.replica_max_quads <= 0:
             return []
-        workers = []
+        started = []
+        while len(started) < self.max_concurrent:
+            worker = self._take(new=True)
+            if worker is None:
+                break
+            started.append(worker)
+        states: dict[int, tuple[bool, int, bool]] = {}
         try:
-            for _ in range(self.max_concurrent):
-                workers.append(self._acquire())
-            with self._lock:
-                for worker in workers:
-                    worker.snapshot = self._current
-                message = Status(self._current, tuple(self._history), wait)
-            for worker in workers:
-                worker.conn.send(message)
-            answers = []
-            for worker in workers:
-                answer = self._receive(worker, time.monotonic() + wait + 30, wait + 30)
-                answers.append((bool(answer[1]), int(answer[2])))
-            return answers
+            for worker in started:
+                states[id(worker)] = self._status(worker)
         finally:
-            for worker in workers:
+            for worker in started:
                 self._release(worker, healthy=True)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with self._lock:
+                pending = [w for w in self._workers if id(w) not in states
+                           or not (states[id(w)][0] or states[id(w)][2])]  # nor given up
+            if not pending:
+                break
+            time.sleep(0.25)
+            for _ in pending:
+                worker = self._take(new=False)
+                if worker is None:
+                    break
+                try:
+                    states[id(worker)] = self._status(worker)
+                finally:
+                    self._release(worker, healthy=True)
+        with self._lock:
+            return [states.get(id(w), (False, 0, False))[:2] for w in self._workers]
+
+    def _take(self, new: bool) -> _Worker | None:
+        """A worker for a moment, without waiting: an idle one, else (`new`) a new one while
+        under the bound; None when there is none."""
+        with self._lock:
+            if self._busy >= self.max_concurrent or (not self._idle and not new):
+                return None
+            worker = self._idle.pop(0) if self._idle else None
+            self._busy += 1
+        return worker if worker is not None else self._spawn()
+
+    def _status(self, worker: _Worker) -> tuple[bool, int, bool]:
+        """(up to date, quads, given up) of the worker's replica, after asking it to follow the
+        current checkpoint."""
+        with self._lock:
+            worker.snapshot = self._current
+            message = Status(self._current, tuple(self._history))
+        worker.conn.send(message)
+        answer = self._receive(worker, time.monotonic() + 30, 30)
+        return bool(answer[1]), int(answer[2]), bool(answer[3])
 
     def close(self) -> None:
         with self._lock:

@@ -13,7 +13,8 @@ Messages from the parent: a `Job` (pickled). Messages back, in order:
 or, for a result smaller than CHUNK, all of it at once (one message, one wake-up of the parent):
     ("whole", kind, bytes)
 or at any point ("error", status, message) and nothing more for that job.
-A `Status` (the in-memory replica's state) is answered ("status", up_to_date, quads).
+A `Status` (the in-memory replica's state) is answered ("status", up_to_date, quads, given_up):
+given up when the store is over the replica's limit (the worker reads the disk for good).
 """
 
 from __future__ import annotations
@@ -45,12 +46,11 @@ class Job:
 
 @dataclass(frozen=True)
 class Status:
-    """Asks for the state of the worker's in-memory replica, after it was asked to follow
-    `snapshot` and given `wait` seconds to get there. Answered ("status", equal, quads)."""
+    """Asks the worker's in-memory replica to follow `snapshot` (in the background) and for
+    its state now."""
 
     snapshot: str
     changes: tuple[tuple[str, tuple[str, ...] | None], ...]
-    wait: float
 
 
 class TooLarge(Exception):
@@ -140,12 +140,11 @@ def main(conn: Connection, replica_max_quads: int = 0, replica_dir: str = "") ->
         try:
             if isinstance(job, Status):
                 if replica is None:
-                    conn.send(("status", False, 0))
+                    conn.send(("status", False, 0, True))
                     continue
-                replica.store_for(job.snapshot, job.changes)
-                replica.wait(job.wait)
-                equal = replica.store_for(job.snapshot, job.changes) is not None
-                conn.send(("status", equal, len(replica.store) if equal else 0))
+                memory = replica.store_for(job.snapshot, job.changes)
+                conn.send(("status", memory is not None, 0 if memory is None else len(memory),
+                           replica.disabled))
                 continue
             memory = replica.store_for(job.snapshot, job.changes) if replica else None
             if memory is not None:
