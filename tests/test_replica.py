@@ -142,3 +142,18 @@ def test_a_store_over_the_limit_stays_on_disk(seed, tmp_path):
 def test_changed_since(base, snapshot, expected):
     history = [("a", None), ("b", ("g1",)), ("c", ("g2",)), ("d", None)]
     assert _changed_since(base, snapshot, history) == expected
+
+
+def test_a_runaway_query_on_a_replica_is_stopped_and_its_worker_replaced(executor, seed):
+    """The deadline holds from memory as from disk: the worker is ended; its successor answers
+    (from disk until it has built a replica of its own, then from memory)."""
+    from kgraph.query import QueryLimit
+
+    assert executor.warm(wait=60) == [(True, len(seed.raw))] * 2
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?a { ?a1 ?b ?c } GRAPH ?d { ?e ?f ?g } GRAPH ?h { ?i ?j ?k } }"
+    with pytest.raises(QueryLimit) as info:
+        executor.execute(Request(runaway, results_format=CSV, timeout=1.0))
+    assert info.value.http_status == 504
+    assert answer(executor, GRAPHS) == own_answer(seed, GRAPHS)
+    assert executor.warm(wait=60) == [(True, len(seed.raw))] * 2
+    assert answer(executor, GRAPHS) == own_answer(seed, GRAPHS)
