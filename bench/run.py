@@ -675,19 +675,16 @@ def check_targets(res: dict) -> list[dict]:
         best = max(rates, key=lambda conc: rates[conc]) if rates else None
         against(label, server, rd, "rdflib", qname, c, goal, peer_conc=best)
 
-    for qname in groups:
-        lookup = groups[qname] == "point lookup"
-        against("kgraph", kg, ox, "oxigraph", qname, c, TARGETS[
-            "lookup_ratio_vs_oxigraph" if lookup else "cold_ratio_vs_oxigraph"])
-        if groups[qname] == "audit":
+    for qname, group in groups.items():
+        vs_oxigraph = TARGETS["lookup_ratio_vs_oxigraph" if group == "point lookup" else "cold_ratio_vs_oxigraph"]
+        vs_rdflib = TARGETS["audit_ratio_vs_rdflib" if group == "audit" else "ratio_vs_rdflib"]
+        against("kgraph", kg, ox, "oxigraph", qname, c, vs_oxigraph)
+        if group == "audit":
             against("kgraph+cache", warm, ox, "oxigraph", qname, c, TARGETS["warm_ratio_vs_oxigraph"])
-        against_rdflib(qname, TARGETS[
-            "audit_ratio_vs_rdflib" if groups[qname] == "audit" else "ratio_vs_rdflib"])
+        against_rdflib(qname, vs_rdflib)
         if memory.get("queries"):
-            against("kgraph+memory", memory, ox, "oxigraph", qname, c, TARGETS[
-                "lookup_ratio_vs_oxigraph" if lookup else "cold_ratio_vs_oxigraph"])
-            against_rdflib(qname, TARGETS["audit_ratio_vs_rdflib" if groups[qname] == "audit"
-                                          else "ratio_vs_rdflib"], "kgraph+memory", memory)
+            against("kgraph+memory", memory, ox, "oxigraph", qname, c, vs_oxigraph)
+            against_rdflib(qname, vs_rdflib, "kgraph+memory", memory)
     ld = res.get("loads", {})
     if "kgraph_load" in ld and "oxigraph_load" in ld:
         r = ratio(ld["kgraph_load"]["triples_per_s"], ld["oxigraph_load"]["triples_per_s"])

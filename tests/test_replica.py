@@ -65,26 +65,31 @@ def test_a_write_is_seen_by_the_next_query_and_then_by_the_replica(executor, see
 
 def test_random_writes_through_the_gate_keep_replicas_equal_to_the_store(executor, seed):
     """Each write tells the executor the graphs it changed (with the write log and the truthy
-    graph); the replicas copy those again and must then equal the store, empty graphs too."""
+    graph); the replicas copy those again and must then equal the store, empty graphs too.
+    Every kind of write comes at least once, in a random order, on random graphs."""
     gate = WriteGate(seed, validate=False, on_commit=executor.refresh)
     rng = random.Random(7)
+    kinds = ["put", "post", "delete", "create-empty", "drop-empty", "put", "post"]
+    rng.shuffle(kinds)
+    kinds.sort(key=lambda k: k in ("delete", "drop-empty"))  # something to delete first
     executor.warm(wait=60)
-    for i in range(6):
-        graph = f"http://e/graph/{rng.randrange(3)}"
-        kind = rng.choice(["put", "post", "delete", "create-empty"])
-        if kind == "delete" and graph not in seed.graphs():
-            kind = "put"
+    empty: list[str] = []
+    for i, kind in enumerate(kinds):
+        written = [g for g in seed.graphs() if g.startswith("http://e/graph/")]
         if kind == "put":
             triples = [ox.Triple(ox.NamedNode(f"http://e/s{rng.randrange(5)}"), ox.NamedNode("http://e/p"),
                                  ox.Literal(str(rng.randrange(100)))) for _ in range(rng.randrange(1, 4))]
-            gate.put_graph(graph, triples, agent=AGENT)
+            gate.put_graph(f"http://e/graph/{rng.randrange(3)}", triples, agent=AGENT)
         elif kind == "post":
-            gate.post_graph(graph, [ox.Triple(ox.NamedNode("http://e/x"), ox.NamedNode("http://e/p"),
-                                              ox.Literal(str(i)))], agent=AGENT)
+            gate.post_graph(f"http://e/graph/{rng.randrange(3)}", [ox.Triple(
+                ox.NamedNode("http://e/x"), ox.NamedNode("http://e/p"), ox.Literal(str(i)))], agent=AGENT)
         elif kind == "delete":
-            gate.delete_graph(graph, agent=AGENT)
+            gate.delete_graph(rng.choice(written), agent=AGENT)
+        elif kind == "create-empty":
+            empty.append(f"http://e/empty/{i}")
+            gate.update(f"CREATE GRAPH <{empty[-1]}>", agent=AGENT)
         else:
-            gate.update(f"CREATE SILENT GRAPH <http://e/empty/{i}>", agent=AGENT)
+            gate.update(f"DROP GRAPH <{empty.pop()}>", agent=AGENT)
         assert executor.warm(wait=60) == [(True, len(seed.raw))] * 2, kind
         for query in (EVERY_QUAD, GRAPHS):
             assert answer(executor, query) == own_answer(seed, query), (i, kind, query)
@@ -120,6 +125,23 @@ def test_only_the_changed_graphs_are_copied_again(seed, tmp_path):
     rebuilt = replica.store_for(third, history)
     assert rebuilt is not None and rebuilt is not built
     assert not list((tmp_path / "replica").iterdir()), "the builder's links are removed"
+
+
+def test_a_checkpoint_superseded_before_its_build_leaves_no_links(seed, tmp_path):
+    """Checkpoints that come while a build runs: only the newest is built next, and the
+    links of the one it superseded are removed (they would keep old files on disk)."""
+    (tmp_path / "replica").mkdir()
+    replica = Replica(ox, 10**6, tmp_path / "replica")
+    history = []
+    for n in (1, 2, 3):
+        seed.update(f"INSERT DATA {{ GRAPH <http://e/g> {{ <http://e/a> <http://e/b> {n} }} }}")
+        seed.checkpoint(tmp_path / f"gen-{n}")
+        history.append((str(tmp_path / f"gen-{n}"), ("http://e/g",)))
+        replica.store_for(history[-1][0], history)  # the first build is still running
+    assert replica.wait(60)
+    assert replica.store_for(history[-1][0], history) is not None
+    assert len(replica.store) == len(seed.raw)
+    assert not list((tmp_path / "replica").iterdir())
 
 
 def test_a_store_over_the_limit_stays_on_disk(seed, tmp_path):

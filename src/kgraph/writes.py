@@ -135,9 +135,13 @@ class WriteGate:
                 raise UserError(f"the update cannot be applied: {exc}") from None
             added, removed = _difference(self.store, scratch, scope)
             graphs = sorted({_graph_name(q) for q in (*added, *removed)})
-            # graphs created or dropped empty change no quad, and are still seen by queries
-            named = {g.value for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
-            emptied = named.symmetric_difference(self.store.graphs())
+            # graphs created or dropped empty change no quad, and are still seen by queries: an
+            # update may do that to any graph, a Graph Store request to its own only
+            if scope is None:
+                named = {g.value for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
+                emptied = named.symmetric_difference(self.store.graphs())
+            else:
+                emptied = {"" if g is None else g for g in scope}
             for g in graphs:
                 if (g in self._protected and g not in (allowed or set())) or g.startswith(self._staging):
                     raise WriteRefused(f"the graph {g} is maintained by kgraph and cannot be written")
@@ -154,11 +158,9 @@ class WriteGate:
                               operation, graphs, len(added), len(removed),
                               self.store.namespaces.kg)
             self.store.update(f"{update} ;\n{log}")
-            data_changed = any(g not in self._shape_graphs for g in graphs)
-            if data_changed:
-                derive_truthy(self.store, [*added, *removed])  # only the subjects they touch
             changed = {*graphs, *emptied, self.store.namespaces.graph_iri(GRAPH_META)}
-            if data_changed:
+            if any(g not in self._shape_graphs for g in graphs):  # the data changed
+                derive_truthy(self.store, [*added, *removed])  # only the subjects they touch
                 changed.add(self.store.namespaces.graph_iri(GRAPH_TRUTHY))
         if self.on_commit:
             self.on_commit(changed)

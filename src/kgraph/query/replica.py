@@ -46,8 +46,7 @@ class Replica:
         self.of: str | None = None           # the checkpoint `store` equals
         self.disabled = False
         self._lock = threading.Lock()
-        self._wanted: tuple[str, Path, Changes] | None = None
-        self._linked: dict[str, Path] = {}   # checkpoint -> this worker's hard links of it
+        self._wanted: tuple[str, Path, Changes] | None = None  # with its hard links
         self._building = False
         self._target: str | None = None      # the checkpoint being built
         self._serial = 0
@@ -67,11 +66,12 @@ class Replica:
                 print(f"kgraph query worker {os.getpid()}: cannot link {snapshot} for the "
                       f"in-memory replica: {exc}", file=sys.stderr, flush=True)
                 return None
-            self._wanted = (snapshot, linked, changes)
-            if self._building:
-                return None
-            self._building = True
-        threading.Thread(target=self._run, name="kgraph-replica", daemon=True).start()
+            superseded, self._wanted = self._wanted, (snapshot, linked, changes)
+            start, self._building = not self._building, True
+        if superseded is not None:  # a newer checkpoint came before its turn
+            shutil.rmtree(superseded[1], ignore_errors=True)
+        if start:
+            threading.Thread(target=self._run, name="kgraph-replica", daemon=True).start()
         return None
 
     def wait(self, timeout: float) -> bool:
@@ -87,9 +87,7 @@ class Replica:
     # the builder thread ------------------------------------------------------------------------
     def _link(self, snapshot: str) -> Path:
         """Hard links of the checkpoint's files (immutable), made now, while the caller's job
-        holds the checkpoint. Called with the lock held."""
-        if snapshot in self._linked:
-            return self._linked[snapshot]
+        holds the checkpoint; removed once built or superseded. Called with the lock held."""
         self._serial += 1
         target = self.workdir / f"{self._serial}"
         try:
@@ -97,7 +95,6 @@ class Replica:
         except OSError:
             shutil.rmtree(target, ignore_errors=True)
             raise
-        self._linked[snapshot] = target
         return target
 
     def _run(self) -> None:
@@ -117,9 +114,6 @@ class Replica:
                 print(f"kgraph query worker {os.getpid()}: in-memory replica dropped: "
                       f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             finally:
-                with self._lock:
-                    for name in [s for s, p in self._linked.items() if p == linked]:
-                        del self._linked[name]
                 shutil.rmtree(linked, ignore_errors=True)
 
     def _bring_to(self, snapshot: str, linked: Path, changes: Changes) -> None:
@@ -151,14 +145,15 @@ class Replica:
                   f"built in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
         else:
             for iri in graphs:
-                graph = ox.DefaultGraph() if iri == "" else ox.NamedNode(iri)
-                if isinstance(graph, ox.DefaultGraph):
+                if iri == "":
                     store.update("CLEAR SILENT DEFAULT")
-                else:
-                    if store.contains_named_graph(graph):
-                        store.remove_graph(graph)
+                    store.extend(source.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+                    continue
+                graph = ox.NamedNode(iri)
+                if store.contains_named_graph(graph):
+                    store.remove_graph(graph)
                 store.extend(source.quads_for_pattern(None, None, None, graph))
-                if isinstance(graph, ox.NamedNode) and source.contains_named_graph(graph):
+                if source.contains_named_graph(graph):  # also when it is empty
                     store.add_graph(graph)
         del source
         with self._lock:
