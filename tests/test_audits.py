@@ -538,7 +538,7 @@ def test_kgraph_audit_prints_the_flags_a_careful_reader_raises(disk_store):
     for expected in (
         "Rests on one party (Russia): 2 claims by 2 claimants",
         "Rests on war correspondents (unnamed)",
-        "credits only Armed Forces of the Russian Federation and North group of forces (Russia)",
+        "names only Armed Forces of the Russian Federation and North group of forces (Russia)",
         "no speaker of that party anywhere in the text",
         "the year of “pada tanggal 26 April” (read as 2025-04-26)",
         "the year of “Pada tanggal 11 Desember” (read as 2024-12-11)",

@@ -381,7 +381,7 @@ def omissions(rows: list[Row], ctx: Context) -> list[Flag]:
         message = (f"The account in {ctx.label(origin)} credits {names(ctx, actors)} for "
                    f"{ctx.label(topic)}; the account of {ctx.label(topic)} in "
                    f"{ctx.label(other)} leaves {'it' if len(actors) == 1 else 'them'} out and "
-                   f"credits only {names(ctx, others)}.")
+                   f"names only {names(ctx, others)}.")
         if context:
             claimant = ctx.namespaces.kg + "claimant"
             message += " Supporting context: " + "; ".join(
