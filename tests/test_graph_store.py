@@ -77,7 +77,39 @@ def test_post_without_graph_creates_a_new_one(client):
     r = client.post("/store", content=NOTE, headers={**TTL, **AUTH})
     assert r.status_code == 201
     location = r.headers["location"]
-    assert client.get(location, headers={"Accept": "text/turtle"}).status_code == 200
+    # the new graph's IRI: named with ?graph= (as the protocol's tests do) and read at itself
+    assert location.startswith("http://testserver/store/")
+    for target in (url(location), location):
+        got = client.get(target, headers={"Accept": "application/n-triples"})
+        assert got.status_code == 200 and "a note" in got.text
+
+
+def test_put_without_a_graph_is_refused_and_changes_nothing(client):
+    before = client.get("/store?default", headers={"Accept": "application/n-triples"}).text
+    r = client.put("/store", content=NOTE, headers={**TTL, **AUTH})
+    assert r.status_code == 400 and "?graph=" in r.text
+    assert client.get("/store?default", headers={"Accept": "application/n-triples"}).text == before
+
+
+def test_put_of_no_triples_leaves_an_empty_graph(client):
+    g = "http://example.org/graphs/empty-by-put"
+    r = client.put(url(g), content=b"", headers={**TTL, **AUTH})
+    assert r.status_code == 201
+    got = client.get(url(g), headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and got.text.strip() == ""
+    assert client.put(url(g), content=b"", headers={**TTL, **AUTH}).status_code == 204
+
+
+@pytest.mark.parametrize("target", ["/store?graph=https%3A%2F%2Fw3id.org%2Fkgraph%2Fgraph%2Fentities",
+                                    "/store?default", "/store"])
+def test_head_sends_the_headers_of_get(client, target):
+    accept = {"Accept": "application/n-quads" if target == "/store" else "text/turtle"}
+    assert client.post("/store?default", content=NOTE, headers={**TTL, **AUTH}).status_code == 204
+    get, head = client.get(target, headers=accept), client.head(target, headers=accept)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert int(head.headers["content-length"]) == len(get.content) > 0
+    assert head.headers["content-type"] == get.headers["content-type"]
 
 
 def test_default_graph(client):

@@ -255,3 +255,85 @@ def test_service_is_refused_unless_allow_listed(client, query):
 ])
 def test_the_word_service_elsewhere_is_not_a_service_call(client, query):
     assert client.get("/sparql", params={"query": query}).status_code == 200
+
+
+UPDATE = {"Content-Type": "application/sparql-update", **AUTH}
+
+
+@pytest.mark.parametrize("update", [
+    "INSERT { GRAPH <http://example.org/g/ssrf> { ?s ?p ?o } } WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+    "LOAD <http://127.0.0.1:1/data.ttl> INTO GRAPH <http://example.org/g/ssrf>",
+    "LOAD SILENT <file:///etc/hostname>",
+    "load <file:///etc/hostname> into graph <http://example.org/g/ssrf>",
+])
+def test_updates_do_not_make_the_server_call_out(client, update):
+    r = client.post("/update", content=update, headers=UPDATE)
+    assert r.status_code == 403 and ("SERVICE" in r.text or "LOAD" in r.text), r.text
+    assert client.get("/store?graph=http%3A%2F%2Fexample.org%2Fg%2Fssrf").status_code == 404
+
+
+@pytest.mark.parametrize("update,message", [
+    ("CREATE GRAPH <https://w3id.org/kgraph/graph/entities>", "already exists"),
+    ("DROP GRAPH <http://example.org/no/such/graph>", "does not exist"),
+    ("CLEAR GRAPH <http://example.org/no/such/graph>", "does not exist"),
+    ("MOVE <http://example.org/no/such/graph> TO <http://example.org/g/x>", "does not exist"),
+])
+def test_an_operation_on_a_graph_in_the_wrong_state_is_400(client, update, message):
+    before = n_of(client.get("/sparql", params={"query": COUNT}))
+    r = client.post("/update", content=update, headers=UPDATE)
+    assert r.status_code == 400 and message in r.text and "SILENT" in r.text
+    assert n_of(client.get("/sparql", params={"query": COUNT})) == before
+
+
+@pytest.mark.parametrize("body,headers", [
+    (b"", {"Content-Type": "application/x-www-form-urlencoded"}),
+    (b"foo=bar", {"Content-Type": "application/x-www-form-urlencoded"}),
+])
+@pytest.mark.parametrize("path", ["/sparql", "/update", "/query"])
+def test_a_post_with_neither_query_nor_update_is_400(client, path, body, headers):
+    r = client.post(path, content=body, headers={**headers, **AUTH})
+    assert r.status_code == 400 and "neither a query nor an update" in r.text
+
+
+def test_the_service_description_says_what_this_endpoint_does(client, tmp_path):
+    def described(c, path="/sparql"):
+        return c.get(path, headers={"Accept": "application/n-triples"}).text
+
+    full = described(client)
+    assert "#SPARQL11Query>" in full and "#SPARQL11Update>" in full
+    assert "#UnionDefaultGraph>" in full and "#BasicFederatedQuery>" not in full
+    assert "#SPARQL11Update>" not in described(client, "/query")
+    settings = Settings(store=tmp_path / "store", union_default_graph=False,
+                        service_allow_list="https://query.wikidata.org/")
+    store = open_store(settings)
+    app = create_app(settings, store)
+    try:
+        with TestClient(app) as c:
+            other = described(c)
+    finally:
+        app.state.executor.close()
+        store.close()
+    assert "#SPARQL11Update>" not in other  # no write token: read-only
+    assert "#UnionDefaultGraph>" not in other and "#BasicFederatedQuery>" in other
+
+
+@pytest.mark.parametrize("query", [COUNT, "CONSTRUCT WHERE { ?s a kg:Person }",
+                                   f"SELECT ?p ?o WHERE {{ <{GERASIMOV}> ?p ?o }}"])
+def test_head_of_a_query_sends_the_headers_of_get(client, query):
+    get = client.get("/sparql", params={"query": query})
+    head = client.head("/sparql", params={"query": query})
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(get.content) > 0
+
+
+def test_prefixes_named_like_keywords_are_names(client):
+    # `from:` is no FROM clause (the union default graph stays on), `where:` no WHERE to put
+    # USING before
+    q = "PREFIX from: <http://www.w3.org/2000/01/rdf-schema#> SELECT (COUNT(*) AS ?n) WHERE { ?s from:label ?o }"
+    assert n_of(client.get("/sparql", params={"query": q})) > 0
+    update = ("PREFIX where: <http://www.w3.org/2004/02/skos/core#> INSERT { GRAPH "
+              "<http://example.org/g/where> { ?s where:altLabel ?o } } WHERE { ?s where:altLabel ?o "
+              'FILTER(?o = "Valeri Gerasimov"@en) }')
+    r = client.post("/update?using-graph-uri=https%3A%2F%2Fw3id.org%2Fkgraph%2Fgraph%2Fentities",
+                    content=update, headers=UPDATE)
+    assert r.status_code == 200 and r.json()["added"] == 1, r.text

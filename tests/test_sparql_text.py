@@ -5,6 +5,7 @@ from kgraph.sparql_text import (
     MAX_NESTING,
     check_nesting,
     has_dataset_clause,
+    load_sources,
     service_endpoints,
     with_using,
 )
@@ -40,3 +41,17 @@ def test_with_using_adds_clauses_before_each_where():
     with pytest.raises(QueryError):
         with_using("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", ["http://g/1"], [])
     assert "USING" not in with_using("INSERT DATA { <a:b> <a:c> 'WHERE' }", ["http://g/1"], [])
+
+
+def test_load_sources():
+    u = ("LOAD <http://a/x.ttl> ; load silent <file:///etc/x> INTO GRAPH <http://g> ;\n"
+         "# LOAD <http://c/>\nINSERT DATA { <http://s> <http://p> 'LOAD <http://d/>' }")
+    assert load_sources(u) == ["http://a/x.ttl", "file:///etc/x"]
+
+
+def test_prefixed_names_are_not_keywords():
+    assert not has_dataset_clause("PREFIX from: <http://x/> SELECT * WHERE { ?s from:p ?o }")
+    assert service_endpoints("PREFIX service: <http://x/> SELECT * WHERE { ?s service:p ?o }") == []
+    out = with_using("PREFIX where: <http://x/> DELETE { ?s where:p ?o } WHERE { ?s where:p ?o }",
+                     ["http://g"], [])
+    assert out.count("USING <http://g>") == 1 and out.index("USING") > out.index("DELETE")

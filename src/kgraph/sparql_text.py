@@ -1,5 +1,6 @@
 """Reading SPARQL text without parsing it: the checks that must happen before pyoxigraph sees
-a query or an update (nesting depth, SERVICE endpoints, FROM clauses, USING injection).
+a query or an update (nesting depth, SERVICE and LOAD endpoints, FROM clauses, USING
+injection).
 
 A small tokenizer skips IRIs, strings and comments, so a keyword inside them does not count.
 """
@@ -12,7 +13,9 @@ from kgraph.errors import Location, QueryError
 
 _TOKENS = re.compile(
     r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
-    r"""|(?P<comment>\#[^\n]*)|(?P<var>[?$][A-Za-z0-9_]+)|(?P<word>[A-Za-z_]+)"""
+    r"""|(?P<comment>\#[^\n]*)|(?P<var>[?$][A-Za-z0-9_]+)"""
+    # a prefixed name (`from:x`, `where:`) is one token, never the keyword its prefix spells
+    r"""|(?P<pname>(?:[A-Za-z_][\w.-]*)?:[\w.:%\\-]*)|(?P<word>[A-Za-z_]+)"""
     r"""|(?P<open>[{(\[])|(?P<close>[})\]])""",
     re.S,
 )
@@ -56,15 +59,25 @@ def service_endpoints(query: str) -> list[str | None]:
     """The endpoint of every SERVICE in the query; None for `SERVICE ?variable` or a prefixed
     name (which the caller cannot check without resolving prefixes: written as a full IRI, it
     can be)."""
-    tokens = [m for m in _TOKENS.finditer(query) if m.group("open") is None and m.group("close") is None]
+    return _targets(query, "SERVICE")
+
+
+def load_sources(update: str) -> list[str | None]:
+    """The IRI every LOAD of the update reads from (None when it is not written as a full IRI,
+    which the grammar does not allow anyway)."""
+    return _targets(update, "LOAD")
+
+
+def _targets(text: str, keyword: str) -> list[str | None]:
+    """The IRI that follows each `keyword` (after an optional SILENT), or None where another
+    token follows it."""
+    tokens = [m for m in _TOKENS.finditer(text)
+              if m.group("open") is None and m.group("close") is None and m.group("comment") is None]
     found: list[str | None] = []
     for i, m in enumerate(tokens):
         word = m.group("word")
-        if word is None or word.upper() != "SERVICE":
+        if word is None or word.upper() != keyword:
             continue
-        start, end = m.span()
-        if (start and query[start - 1] in ":") or query[end:end + 1] == ":":
-            continue  # part of a prefixed name
         rest = tokens[i + 1:i + 3]
         if rest and rest[0].group("word") and rest[0].group("word").upper() == "SILENT":
             rest = rest[1:]

@@ -19,6 +19,7 @@ Writes are serialised by a lock: one at a time, each seeing the previous one.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Callable, Collection, Iterable
@@ -103,7 +104,10 @@ class WriteGate:
         body = _insert_data(graph, triples)
         operation = "audit run" if maintained else "Graph Store PUT"
         allowed = {graph} if maintained and graph else set()
-        result = self._write(f"{_drop(graph)} ;\n{body}", agent, operation, allowed, scope=[graph])
+        # a named graph PUT with no triples still exists afterwards, empty (as CREATE makes it)
+        create = "" if graph is None else f"CREATE SILENT GRAPH <{graph}> ;\n"
+        result = self._write(f"{_drop(graph)} ;\n{create}{body}", agent, operation, allowed,
+                             scope=[graph])
         return (not existed, result)
 
     def post_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str) -> tuple[bool, WriteResult]:
@@ -131,8 +135,12 @@ class WriteGate:
                 scratch.update(update, prefixes=self.store.namespaces.prefixes)
             except SyntaxError as exc:
                 raise query_error(exc, "update") from None
-            except OSError as exc:  # e.g. CREATE of an existing graph, DROP of a missing one
+            except OSError as exc:  # e.g. LOAD of something that is not RDF
                 raise UserError(f"the update cannot be applied: {exc}") from None
+            except RuntimeError as exc:  # CREATE of an existing graph, DROP of a missing one
+                if not _GRAPH_STATE.match(str(exc)):
+                    raise
+                raise UserError(f"the update cannot be applied: {exc} (SILENT ignores that)") from None
             added, removed = _difference(self.store, scratch, scope)
             graphs = sorted({_graph_name(q) for q in (*added, *removed)})
             # graphs created or dropped empty change no quad, and are still seen by queries: an
@@ -277,6 +285,10 @@ def _difference(store: AnyStore, after: ox.Store,
     new = {_key(q) for q in new_quads}
     return ([q for q in new_quads if _key(q) not in old],
             [q for q in old_quads if _key(q) not in new])
+
+
+#: The engine's errors for an operation on a graph in the wrong state: the request's fault.
+_GRAPH_STATE = re.compile(r"^The graph \S+ (already exists|does not exist)$")
 
 
 def _key(q: ox.Quad) -> str:

@@ -115,11 +115,18 @@ def create_app(
             raise HTTPError(exc.status, exc.message, headers) from None
         return f"{store.namespaces.id}agent/token/{token.name}"
 
-    def run(request: Request, op: protocol.Operation) -> Response:
+    def run(request: Request, op: protocol.Operation, queries: bool, updates: bool) -> Response:
         if op.query is None and op.update is None:
-            return service_description(request, store)
+            if request.method not in ("GET", "HEAD"):
+                raise HTTPError(400, "The request carries neither a query nor an update (send "
+                                "'query' or 'update'; GET without either describes the service)")
+            return service_description(
+                request, store, queries=queries, updates=updates and bool(tokens),
+                union_default_graph=settings.union_default_graph,
+                federated=bool(settings.service_allow))
         agent = writer(request)
         assert op.update is not None
+        protocol.check_update(op.update, settings.service_allow)
         text = protocol.using(op, op.update)
         result = gate.update(text, agent=agent)
         return JSONResponse({"activity": result.activity, "added": result.added,
@@ -139,7 +146,7 @@ def create_app(
                 return protocol.respond(plan, stream, request.method, store)
             return await run_in_threadpool(protocol.answer_query, plan, request.method, store,
                                            executor)
-        return await run_in_threadpool(run, request, op)
+        return await run_in_threadpool(run, request, op, queries, updates)
 
     # -- the route table ----------------------------------------------------------------------
     @app.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL query and update",

@@ -3,14 +3,14 @@
 https://www.w3.org/TR/sparql11-http-rdf-update/ — `?graph=<iri>` or `?default` names the
 graph; GET/HEAD read it, PUT replaces it, POST merges into it, DELETE drops it. GET /store with
 neither returns the whole dataset (TriG or N-Quads). POST /store with neither creates a new
-graph and answers 201 with its Location. Writes go through the validated write gate.
+graph, named under /store/, and answers 201 with its IRI as Location. Writes go through the
+validated write gate.
 """
 
 from __future__ import annotations
 
 import io
 import uuid
-from urllib.parse import quote
 
 import pyoxigraph as ox
 from starlette.requests import Request
@@ -71,22 +71,19 @@ def read(request: Request, store: AnyStore) -> Response:
         media = negotiate(accept, list(DATASET_FORMATS))
         if media is None:
             raise HTTPError(406, "The dataset is served as application/trig or application/n-quads")
-        body = b""
-        if request.method == "GET":
-            buffer = io.BytesIO()
-            store.dump(buffer, DATASET_FORMATS[media])
-            body = buffer.getvalue()
-        return Response(body, media_type=media, headers={"Vary": "Accept"})
+        buffer = io.BytesIO()
+        store.dump(buffer, DATASET_FORMATS[media])
+        # for HEAD too: the same headers as GET, Content-Length included (the server sends
+        # no body in answer to HEAD)
+        return Response(buffer.getvalue(), media_type=media, headers={"Vary": "Accept"})
     media = negotiate(accept, list(GRAPH_FORMATS))
     if media is None:
         raise HTTPError(406, "A graph is served as text/turtle, application/n-triples, "
                         "application/rdf+xml or application/ld+json")
     if graph is not None and graph not in store.graphs():
         raise HTTPError(404, f"No graph {graph} in the store")
-    body = b""
-    if request.method == "GET":
-        body = ox.serialize(list(store.triples(graph)), format=GRAPH_FORMATS[media],
-                            prefixes=store.namespaces.prefixes if media == "text/turtle" else None) or b""
+    body = ox.serialize(list(store.triples(graph)), format=GRAPH_FORMATS[media],
+                        prefixes=store.namespaces.prefixes if media == "text/turtle" else None) or b""
     charset = "; charset=utf-8" if media.startswith("text/") else ""
     return Response(body, media_type=media + charset, headers={"Vary": "Accept"})
 
@@ -113,12 +110,15 @@ def write(request: Request, body: bytes, store: AnyStore, gate: WriteGate,
         except KeyError:
             raise HTTPError(404, f"No graph {graph} in the store") from None
         return Response(status_code=204)
+    if method == "PUT" and not named:
+        raise HTTPError(400, "PUT needs ?graph=<iri> or ?default: it replaces the graph it names")
     triples = parse_body(request, body, store)
     if method == "POST" and not named:
-        graph = store.namespaces.graph_iri(f"upload/{uuid.uuid4()}")
+        # the protocol's "new graph": its IRI is minted under the graph store's URL, so the
+        # Location is both the graph's name (for ?graph=) and where it is read (direct naming)
+        graph = f"{str(request.url.replace(query='', fragment='')).rstrip('/')}/{uuid.uuid4()}"
         gate.post_graph(graph, triples, agent=agent)
-        location = f"{request.url.path}?graph={quote(graph, safe='')}"
-        return Response(status_code=201, headers={"Location": location})
+        return Response(status_code=201, headers={"Location": graph})
     if method == "PUT":
         created, _ = gate.put_graph(graph, triples, agent=agent)
     else:

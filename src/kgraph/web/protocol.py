@@ -19,7 +19,13 @@ from starlette.responses import Response, StreamingResponse
 
 from kgraph.errors import KgraphError
 from kgraph.query import QueryExecutor, QueryStream
-from kgraph.sparql_text import check_nesting, has_dataset_clause, service_endpoints, with_using
+from kgraph.sparql_text import (
+    check_nesting,
+    has_dataset_clause,
+    load_sources,
+    service_endpoints,
+    with_using,
+)
 from kgraph.query import Request as QueryRequest
 from kgraph.settings import Settings
 from kgraph.store import AnyStore
@@ -215,8 +221,13 @@ def respond(plan: QueryPlan, stream: QueryStream, method: str, store: AnyStore) 
     charset = "; charset=utf-8" if media.startswith("text/") else ""
     headers = {"Vary": "Accept"}
     if method == "HEAD":
-        stream.close()
-        return Response(b"", media_type=media + charset, headers=headers)
+        # the headers GET would send, Content-Length included: the body is read (within the
+        # result limit) and then left out by the server
+        try:
+            body = stream.body if stream.body is not None else b"".join(stream)
+        finally:
+            stream.close()
+        return Response(body, media_type=media + charset, headers=headers)
     if stream.body is not None:  # complete already: no streaming, no thread hop per chunk
         return Response(stream.body, media_type=media + charset, headers=headers)
     return StreamingResponse(_chunks(stream), media_type=media + charset, headers=headers)
@@ -273,6 +284,19 @@ def check_service(query: str, allowed: list[str]) -> None:
         if not any(iri.startswith(prefix) for prefix in allowed):
             raise HTTPError(403, f"SERVICE <{iri}> is not allowed on this server (allowed: "
                             f"{', '.join(allowed) or 'none'}; set KGRAPH_SERVICE_ALLOW_LIST)")
+
+
+def check_update(update: str, allowed: list[str]) -> None:
+    """Refuse an update that would make the server call out: a SERVICE in its WHERE, as for
+    queries, and a LOAD, which reads any URL (or a file of the server's) into the store, unless
+    its IRI starts with an allow-listed prefix."""
+    check_service(update, allowed)
+    for iri in load_sources(update):
+        if iri is None or not any(iri.startswith(prefix) for prefix in allowed):
+            raise HTTPError(403, f"LOAD {'<' + iri + '>' if iri else 'of that source'} is not "
+                            f"allowed on this server (allowed: {', '.join(allowed) or 'none'}; set "
+                            "KGRAPH_SERVICE_ALLOW_LIST); send the data with the Graph Store "
+                            "protocol instead")
 
 
 def using(op: Operation, update: str) -> str:

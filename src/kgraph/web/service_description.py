@@ -22,7 +22,12 @@ SERVED = {
 }
 
 
-def service_description(request: Request, store: AnyStore) -> Response:
+def service_description(request: Request, store: AnyStore, *, queries: bool = True,
+                        updates: bool = True, union_default_graph: bool = True,
+                        federated: bool = True) -> Response:
+    """What this endpoint does, as it is configured: the languages it takes (updates only where
+    writes are possible), the union default graph only when it is on, SERVICE only when some
+    endpoint is allowed."""
     media = negotiate(request.headers.get("accept"), list(SERVED))
     if media is None:
         raise HTTPError(406, "The service description is served as text/turtle, "
@@ -38,15 +43,17 @@ def service_description(request: Request, store: AnyStore) -> Response:
     triples = [
         ox.Triple(service, RDF_TYPE, sd("Service")),
         ox.Triple(service, sd("endpoint"), endpoint),
-        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
-        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")),
-        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
-        ox.Triple(service, sd("feature"), sd("BasicFederatedQuery")),
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default),
         ox.Triple(default, RDF_TYPE, sd("Graph")),
     ]
+    for flag, language in ((queries, "SPARQL11Query"), (updates, "SPARQL11Update")):
+        if flag:
+            triples.append(ox.Triple(service, sd("supportedLanguage"), sd(language)))
+    for flag, feature in ((union_default_graph, "UnionDefaultGraph"), (federated, "BasicFederatedQuery")):
+        if flag:
+            triples.append(ox.Triple(service, sd("feature"), sd(feature)))
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                 "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "TriG", "N-Quads"):
         triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS + fmt)))
