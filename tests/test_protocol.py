@@ -326,11 +326,13 @@ def test_head_of_a_query_sends_the_headers_of_get(client, query):
     assert int(head.headers["content-length"]) == len(get.content) > 0
 
 
-def test_prefixes_named_like_keywords_are_names(client):
-    # `from:` is no FROM clause (the union default graph stays on), `where:` no WHERE to put
-    # USING before
+def test_a_prefix_named_from_is_no_from_clause(client):
+    # the union default graph stays on
     q = "PREFIX from: <http://www.w3.org/2000/01/rdf-schema#> SELECT (COUNT(*) AS ?n) WHERE { ?s from:label ?o }"
     assert n_of(client.get("/sparql", params={"query": q})) > 0
+
+
+def test_a_prefix_named_where_gets_no_using(client):
     update = ("PREFIX where: <http://www.w3.org/2004/02/skos/core#> INSERT { GRAPH "
               "<http://example.org/g/where> { ?s where:altLabel ?o } } WHERE { ?s where:altLabel ?o "
               'FILTER(?o = "Valeri Gerasimov"@en) }')

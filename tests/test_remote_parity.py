@@ -48,6 +48,8 @@ MODES = {"per-query-union": False, "union-server": True}
 ALWAYS_UNION_DIFFERS = {
     "test_protocol__using_graph_uri":
         "oxigraph serve --union-default-graph refuses updates with USING (400)",
+    "test_protocol__a_prefix_named_where_gets_no_using":
+        "oxigraph serve --union-default-graph refuses updates with USING (400)",
     "test_protocol__invalid_update_is_refused_with_the_report_and_changes_nothing":
         "an update with a WHERE clause cannot be validated against a server whose updates read "
         "the union: refused with 400 instead of validated (422)",

@@ -86,6 +86,26 @@ def _targets(text: str, keyword: str) -> list[str | None]:
     return found
 
 
+def named_iris(text: str, prefixes: dict[str, str]) -> set[str]:
+    """Every IRI the text writes out: full IRIs, and prefixed names expanded with its own PREFIX
+    declarations and the given (predeclared) prefixes. Relative IRIs are left as written."""
+    declared = dict(prefixes)
+    tokens = [m for m in _TOKENS.finditer(text) if m.group("comment") is None]
+    for i, m in enumerate(tokens[:-2]):
+        if (m.group("word") or "").upper() == "PREFIX" and tokens[i + 1].group("pname") \
+                and tokens[i + 2].group("iri"):
+            declared[tokens[i + 1].group("pname").rstrip(":")] = tokens[i + 2].group("iri")[1:-1]
+    found = set()
+    for m in tokens:
+        if m.group("iri"):
+            found.add(m.group("iri")[1:-1])
+        elif m.group("pname"):
+            prefix, _, local = m.group("pname").partition(":")
+            if prefix in declared:
+                found.add(declared[prefix] + local)
+    return found
+
+
 def with_using(update: str, using: list[str], using_named: list[str]) -> str:
     """Apply the protocol's using-graph-uri / using-named-graph-uri: a USING (NAMED) clause
     before each top-level WHERE of the update. An update with its own USING or WITH is refused,

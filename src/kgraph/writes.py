@@ -6,12 +6,15 @@ pyoxigraph cannot validate inside a transaction, so a write goes like this:
    DROP + INSERT DATA), so the scratch copy and the store see exactly the same operation;
 2. it is applied to a copy of the store (a checkpoint: hard links, so its cost does not grow
    with the store), and the difference tells which graphs and which nodes it touches;
-   graphs kgraph maintains itself (meta, truthy, audit) refuse writes;
+   graphs kgraph maintains itself (meta, truthy, audit) refuse a write that names them, and
+   are left as they are by one over every graph (CLEAR ALL, DROP NAMED, GRAPH ?g);
 3. with validation on, the shapes (compiled to SPARQL, pySHACL as the fallback) are run on
    the touched nodes (and the nodes that point at them) in the copy; any violation refuses
    the write with the report (HTTP 422);
-4. the same update, followed by its record in the write log (graph/meta: a prov:Activity with
-   who, when, which graphs, how many triples), is applied to the store in one transaction;
+4. that difference (DELETE DATA / INSERT DATA: exactly what was validated, whatever RAND() or
+   NOW() gave; the update itself only where blank nodes cannot be written so), followed by
+   its record in the write log (graph/meta: a prov:Activity with who, when, which graphs, how
+   many triples), is applied to the store in one transaction;
 5. the truthy graph is re-derived and readers are refreshed.
 
 Writes are serialised by a lock: one at a time, each seeing the previous one.
@@ -39,8 +42,8 @@ from kgraph.namespaces import (
     GRAPH_VOCABULARIES,
     Namespaces,
 )
-from kgraph.sparql_text import check_nesting
-from kgraph.store import AnyStore
+from kgraph.sparql_text import check_nesting, named_iris
+from kgraph.store import AnyStore, EmbeddedStore
 from kgraph.store.base import query_error
 import rdflib
 
@@ -92,9 +95,11 @@ class WriteGate:
             self.on_commit([self.store.namespaces.graph_iri(GRAPH_TRUTHY)])
         return n
 
-    def update(self, text: str, *, agent: str) -> WriteResult:
+    def update(self, text: str, *, agent: str, base_iri: str | None = None) -> WriteResult:
+        """A SPARQL update; relative IRIs in it resolve against `base_iri` (the endpoint's URL
+        for a request)."""
         check_nesting(text, "update")
-        return self._write(text, agent, "SPARQL update")
+        return self._write(text, agent, "SPARQL update", base_iri=base_iri)
 
     def put_graph(self, graph: str | None, triples: Iterable[ox.Triple], *, agent: str,
                   maintained: bool = False) -> tuple[bool, WriteResult]:
@@ -127,12 +132,14 @@ class WriteGate:
 
     # the one write path ------------------------------------------------------------------------
     def _write(self, update: str, agent: str, operation: str,
-               allowed: set[str] | None = None, scope: list[str | None] | None = None) -> WriteResult:
+               allowed: set[str] | None = None, scope: list[str | None] | None = None,
+               base_iri: str | None = None) -> WriteResult:
         """`scope`: the graphs the update can change, when the operation says so (Graph Store
-        requests); the difference is then computed on them alone instead of the whole store."""
+        requests); the difference is then computed on them alone instead of the whole store.
+        `base_iri`: what relative IRIs in the update resolve against."""
         with self._lock, self.store.scratch_copy(scope) as scratch:
             try:
-                scratch.update(update, prefixes=self.store.namespaces.prefixes)
+                scratch.update(update, prefixes=self.store.namespaces.prefixes, base_iri=base_iri)
             except SyntaxError as exc:
                 raise query_error(exc, "update") from None
             except OSError as exc:  # e.g. LOAD of something that is not RDF
@@ -142,17 +149,21 @@ class WriteGate:
                     raise
                 raise UserError(f"the update cannot be applied: {exc} (SILENT ignores that)") from None
             added, removed = _difference(self.store, scratch, scope)
-            graphs = sorted({_graph_name(q) for q in (*added, *removed)})
             # graphs created or dropped empty change no quad, and are still seen by queries: an
             # update may do that to any graph, a Graph Store request to its own only
-            if scope is None:
-                named = {g.value for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
-                emptied = named.symmetric_difference(self.store.graphs())
-            else:
-                emptied = {"" if g is None else g for g in scope}
-            for g in graphs:
-                if (g in self._protected and g not in (allowed or set())) or g.startswith(self._staging):
-                    raise WriteRefused(f"the graph {g} is maintained by kgraph and cannot be written")
+            before = set(self.store.graphs())
+            after = {g.value for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
+            if scope is not None:
+                names = {g for g in scope if g is not None}
+                before, after = before & names, after & names
+            created, dropped = after - before, before - after
+            kept = self._maintained_touched(update, added, removed, created | dropped, allowed or set())
+            if kept:  # an operation over every graph: those kgraph maintains stay as they are
+                added = [q for q in added if _graph_name(q) not in kept]
+                removed = [q for q in removed if _graph_name(q) not in kept]
+                created, dropped = created - kept, dropped - kept
+            graphs = sorted({_graph_name(q) for q in (*added, *removed)})
+            emptied = created | dropped if scope is None else {"" if g is None else g for g in scope}
             if self.validate and (added or removed):
                 report = self._validate(scratch, added, removed)
                 if not report.conforms:
@@ -161,11 +172,22 @@ class WriteGate:
                         "violation(s)); nothing was changed",
                         report,
                     )
+            # The store gets the difference that was validated, not the update run again (which
+            # could come out otherwise: RAND(), NOW(), UUID()), except where the difference holds
+            # blank nodes SPARQL cannot name: the update is then run again.
+            commit = _apply_difference(added, removed, created, dropped, scratch,
+                                       self._blank_node_in_store)
+            if commit is None and kept:
+                raise WriteRefused("the update changes blank nodes in every graph, and graphs "
+                                   f"kgraph maintains ({', '.join(sorted(kept))}) would change "
+                                   "with them; name the graphs to change instead")
+            if commit is None:
+                commit = update if base_iri is None else f"BASE <{base_iri}>\n{update}"
             activity = f"{self.store.namespaces.id}write/{uuid.uuid4()}"
             log = _log_update(self.store.namespaces.graph_iri(GRAPH_META), activity, agent,
                               operation, graphs, len(added), len(removed),
                               self.store.namespaces.kg)
-            self.store.update(f"{update} ;\n{log}")
+            self.store.update(f"{commit} ;\n{log}" if commit else log)
             changed = {*graphs, *emptied, self.store.namespaces.graph_iri(GRAPH_META)}
             if any(g not in self._shape_graphs for g in graphs):  # the data changed
                 derive_truthy(self.store, [*added, *removed])  # only the subjects they touch
@@ -173,6 +195,27 @@ class WriteGate:
         if self.on_commit:
             self.on_commit(changed)
         return WriteResult(activity, len(added), len(removed), graphs)
+
+    def _blank_node_in_store(self, node: ox.BlankNode) -> bool | None:
+        """Whether the store holds the blank node already (None: it cannot tell)."""
+        if not isinstance(self.store, EmbeddedStore):
+            return None
+        raw = self.store.raw
+        return (next(iter(raw.quads_for_pattern(node, None, None, None)), None) is not None
+                or next(iter(raw.quads_for_pattern(None, None, node, None)), None) is not None)
+
+    def _maintained_touched(self, update: str, added: list[ox.Quad], removed: list[ox.Quad],
+                            graphs: set[str], allowed: set[str]) -> set[str]:
+        """The graphs kgraph maintains (write log, truthy, audit findings, staging) that the
+        update changed without naming them (CLEAR ALL, DROP NAMED, a pattern over GRAPH ?g):
+        those are kept as they are. One the update names is refused (WriteRefused)."""
+        touched = {_graph_name(q) for q in (*added, *removed)} | graphs
+        maintained = {g for g in touched if (g in self._protected and g not in allowed)
+                      or g.startswith(self._staging)}
+        named = maintained & named_iris(update, self.store.namespaces.prefixes)
+        if named:
+            raise WriteRefused(f"the graph {min(named)} is maintained by kgraph and cannot be written")
+        return maintained
 
     def _validate(self, scratch: ox.Store, added: list[ox.Quad], removed: list[ox.Quad]) -> ValidationReport:
         """Validate the nodes the write touches, and the nodes that point at them, in the copy."""
@@ -289,6 +332,46 @@ def _difference(store: AnyStore, after: ox.Store,
 
 #: The engine's errors for an operation on a graph in the wrong state: the request's fault.
 _GRAPH_STATE = re.compile(r"^The graph \S+ (already exists|does not exist)$")
+
+
+def _nameable(q: ox.Quad) -> bool:
+    """Whether SPARQL text can name the quad's terms exactly (no blank node, no triple term)."""
+    return not any(isinstance(t, (ox.BlankNode, ox.Triple)) for t in (q.subject, q.object))
+
+
+def _apply_difference(added: list[ox.Quad], removed: list[ox.Quad], created: set[str],
+                      dropped: set[str], after: ox.Store,
+                      in_store: Callable[[ox.BlankNode], bool | None]) -> str | None:
+    """One update that turns the store into `after`, the copy the write was tried on; None when
+    SPARQL cannot say it. Removed quads with blank nodes are said by clearing their graph when
+    it is left empty; added ones by INSERT DATA when their blank nodes are new (it makes fresh
+    ones, alike within the operation), not when they are the store's own."""
+    cleared = sorted({_graph_name(q) for q in removed if not _nameable(q)})
+    for g in cleared:
+        name = ox.DefaultGraph() if g == "" else ox.NamedNode(g)
+        if next(iter(after.quads_for_pattern(None, None, None, name)), None) is not None:
+            return None  # blank-node quads removed from a graph that keeps others
+    for q in added:
+        if any(isinstance(t, ox.Triple) for t in (q.subject, q.object)):
+            return None
+        for t in (q.subject, q.object):
+            if isinstance(t, ox.BlankNode) and in_store(t) is not False:
+                return None
+    removed = [q for q in removed if _graph_name(q) not in cleared]
+    parts = ["CLEAR SILENT DEFAULT" if not g else f"CLEAR SILENT GRAPH <{g}>" for g in cleared]
+    parts += [f"{op} {{\n{_quad_data(quads)}\n}}" for op, quads in (("DELETE DATA", removed),
+                                                                  ("INSERT DATA", added)) if quads]
+    parts += [f"DROP SILENT GRAPH <{g}>" for g in sorted(dropped)]
+    parts += [f"CREATE SILENT GRAPH <{g}>" for g in sorted(created)]
+    return " ;\n".join(parts)
+
+
+def _quad_data(quads: list[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        by_graph.setdefault(_graph_name(q), []).append(f"{q.subject} {q.predicate} {q.object} .")
+    return "\n".join("\n".join(lines) if not g else f"GRAPH <{g}> {{\n" + "\n".join(lines) + "\n}"
+                     for g, lines in by_graph.items())
 
 
 def _key(q: ox.Quad) -> str:

@@ -128,7 +128,7 @@ def create_app(
         assert op.update is not None
         protocol.check_update(op.update, settings.service_allow)
         text = protocol.using(op, op.update)
-        result = gate.update(text, agent=agent)
+        result = gate.update(text, agent=agent, base_iri=protocol.endpoint_iri(request))
         return JSONResponse({"activity": result.activity, "added": result.added,
                              "removed": result.removed, "graphs": result.graphs})
 

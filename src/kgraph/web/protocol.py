@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 import rdflib
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from kgraph.errors import KgraphError
@@ -284,6 +285,12 @@ def check_service(query: str, allowed: list[str]) -> None:
         if not any(iri.startswith(prefix) for prefix in allowed):
             raise HTTPError(403, f"SERVICE <{iri}> is not allowed on this server (allowed: "
                             f"{', '.join(allowed) or 'none'}; set KGRAPH_SERVICE_ALLOW_LIST)")
+
+
+def endpoint_iri(request: Request) -> str:
+    """The base IRI of a request's query or update: the endpoint's URL, as the protocol
+    suggests (relative IRIs such as `<s>` then name things under it)."""
+    return str(request.url.replace(query="", fragment=""))
 
 
 def check_update(update: str, allowed: list[str]) -> None:
