@@ -339,3 +339,58 @@ def test_a_prefix_named_where_gets_no_using(client):
     r = client.post("/update?using-graph-uri=https%3A%2F%2Fw3id.org%2Fkgraph%2Fgraph%2Fentities",
                     content=update, headers=UPDATE)
     assert r.status_code == 200 and r.json()["added"] == 1, r.text
+
+
+def test_relative_iris_resolve_against_the_endpoint(client):
+    r = client.get("/sparql", params={"query": "SELECT ?x WHERE { BIND(<s> AS ?x) }"})
+    assert r.status_code == 200 and r.json()["results"]["bindings"][0]["x"]["value"] == "http://testserver/s"
+    r = client.post("/query", content="CONSTRUCT { <s> <p> 1 } WHERE {}",
+                    headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"})
+    assert r.status_code == 200 and "<http://testserver/s> <http://testserver/p>" in r.text
+    r = client.post("/update", headers=UPDATE, content=(
+        'INSERT DATA { GRAPH <http://example.org/g/relative> { <thing> '
+        '<http://www.w3.org/2000/01/rdf-schema#label> "a thing"@en } }'))
+    assert r.status_code == 200, r.text
+    q = "ASK { GRAPH <http://example.org/g/relative> { <http://testserver/thing> ?p ?o } }"
+    assert client.get("/sparql", params={"query": q}).json()["boolean"] is True
+
+
+@pytest.mark.parametrize("query,params", [
+    # default-graph-uri alone: the dataset has no named graphs
+    ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+     {"default-graph-uri": "https://w3id.org/kgraph/graph/entities"}),
+    # the protocol's dataset replaces the query's FROM NAMED too
+    ("SELECT (COUNT(*) AS ?n) FROM NAMED <https://w3id.org/kgraph/graph/entities> WHERE { GRAPH ?g { ?s ?p ?o } }",
+     {"default-graph-uri": "https://w3id.org/kgraph/graph/ontology"}),
+])
+def test_the_protocol_dataset_replaces_the_query_s_whole(client, query, params):
+    assert n_of(client.get("/sparql", params={"query": query, **params})) == 0
+    assert n_of(client.get("/sparql", params={"query": query})) > 0
+
+
+@pytest.mark.parametrize("query", [
+    "CONSTRUCT WHERE { ?s a kg:Person ; rdfs:label ?l }",
+    # blank nodes in a cycle, and one pointing at itself
+    "CONSTRUCT { _:a <http://example.org/p> _:b . _:b <http://example.org/p> _:a . "
+    "_:c <http://example.org/p> _:c . <http://example.org/x> <http://example.org/q> 1 } WHERE {}",
+])
+def test_json_ld_holds_every_triple_of_the_graph(client, query):
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    nt = client.get("/sparql", params={"query": query}, headers={"Accept": "application/n-triples"})
+    ld = client.get("/sparql", params={"query": query}, headers={"Accept": "application/ld+json"})
+    assert ld.status_code == 200 and ld.headers["content-type"].startswith("application/ld+json")
+    assert "@context" in ld.json()
+    expected = rdflib.Graph().parse(data=nt.text, format="nt")
+    got = rdflib.Graph().parse(data=ld.text, format="json-ld")
+    assert len(expected) > 0 and isomorphic(expected, got)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { BIND(<http://example.org/f>(1) AS ?x) }",
+    "SELECT ?x WHERE { ?s ?p ?o BIND(<http://example.org/f>(?o) AS ?x) } LIMIT 5",
+])
+def test_a_function_the_engine_does_not_know_is_the_query_s_fault(client, query):
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 400 and "not supported" in r.text

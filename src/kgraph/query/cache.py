@@ -23,6 +23,7 @@ def cache_key(request: Request) -> tuple[object, ...]:
         request.results_format.media_type if request.results_format else None,
         request.rdf_format.media_type if request.rdf_format else None,
         request.max_bytes,
+        request.base_iri,
     )
 
 

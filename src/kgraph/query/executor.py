@@ -76,6 +76,7 @@ class Request:
     rdf_format: ox.RdfFormat | None = None
     timeout: float = 30.0
     max_bytes: int = 64 * 1024 * 1024
+    base_iri: str | None = None                # what relative IRIs in the query resolve against
 
 
 @dataclass
@@ -235,6 +236,7 @@ def _job(request: Request, snapshot: str, prefixes: dict[str, str],
         rdf_format=request.rdf_format.media_type if request.rdf_format else None,
         max_bytes=request.max_bytes,
         changes=changes,
+        base_iri=request.base_iri,
     )
 
 

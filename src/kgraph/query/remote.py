@@ -128,7 +128,7 @@ class RemoteExecutor(QueryExecutor):
         # prefixes, as the embedded store writes them
         rdf = ox.RdfFormat.N_TRIPLES if request.rdf_format else None
         accept = ", ".join(f.media_type for f in (request.results_format, rdf) if f)
-        form = {"query": [self.store._prologue + request.query]}
+        form = {"query": [_prologue(self.store._prologue, request) + request.query]}
         for key, value in self.store.dataset_params(request.query, request.default_graphs,
                                                     request.named_graphs, union=request.union):
             form.setdefault(key, []).append(value)
@@ -230,7 +230,7 @@ class RemoteExecutor(QueryExecutor):
 
     def _refused(self, status: int, text: str, request: Request) -> Exception:
         if status == 400:
-            error = server_error(text, "query", len(self.store._prologue))
+            error = server_error(text, "query", len(_prologue(self.store._prologue, request)))
             return QueryFailed(400, str(error))
         if status == 406:
             return QueryFailed(406, NO_RESULTS_FORMAT if request.results_format is None
@@ -260,6 +260,12 @@ def remote_executor_for(store: RemoteStore, max_concurrent: int, queue_wait: flo
 
         executor = CachingExecutor(executor, cache_bytes)
     return executor
+
+
+def _prologue(prefixes: str, request: Request) -> str:
+    """What goes before the query's own text, on its first line: the request's base IRI (the
+    endpoint's URL, as on the embedded store) and kgraph's prefixes."""
+    return (f"BASE <{request.base_iri}> " if request.base_iri else "") + prefixes
 
 
 __all__ = ["RemoteExecutor", "remote_executor_for"]

@@ -42,6 +42,7 @@ class Job:
     rdf_format: str | None             # media type of the RDF format, or None if refused
     max_bytes: int
     changes: tuple[tuple[str, tuple[str, ...] | None], ...] = ()  # commits, for a replica
+    base_iri: str | None = None        # what relative IRIs in the query resolve against
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,8 @@ def _graph(ox: Any, iri: str) -> Any:
 def run(ox: Any, store: Any, job: Job, conn: Connection | Inline) -> None:
     """Evaluate `job` on `store` (an opened pyoxigraph store), sending its messages to `conn`."""
     kwargs: dict[str, Any] = {"prefixes": job.prefixes}
+    if job.base_iri:
+        kwargs["base_iri"] = job.base_iri
     try:
         if job.default_graphs is not None:
             kwargs["default_graph"] = [_graph(ox, g) for g in job.default_graphs]
@@ -180,6 +183,9 @@ def run(ox: Any, store: Any, job: Job, conn: Connection | Inline) -> None:
         return
     try:
         result = store.query(job.query, **kwargs)
+    except RuntimeError as exc:  # the engine's refusal of what the query asks (an unknown function)
+        conn.send(("error", 400, f"the query cannot be evaluated: {exc}"))
+        return
     except SyntaxError as exc:
         text = str(exc.args[0]) if exc.args else str(exc)
         m = _QUERY_ERROR.match(text)
@@ -205,6 +211,10 @@ def run(ox: Any, store: Any, job: Job, conn: Connection | Inline) -> None:
                 return
             sink.kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
             result.serialize(output=sink, format=ox.QueryResultsFormat.from_media_type(job.results_format))
+    except RuntimeError as exc:  # raised while the results are read
+        sink.buffer.clear()
+        conn.send(("error", 400, f"the query cannot be evaluated: {exc}"))
+        return
     except TooLarge:
         sink.buffer.clear()
         conn.send(("error", 413, f"the result is larger than the limit of {job.max_bytes} bytes; "

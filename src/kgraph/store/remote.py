@@ -364,15 +364,16 @@ class RemoteStore:
                        named_graphs: Sequence[str] | None, *, union: bool) -> list[tuple[str, str]]:
         """The protocol parameters that give a query the dataset the embedded store would: the
         graphs named, else the union (asked for, or the server's) unless the query has its own
-        FROM clause. With default graphs and no named graphs, every named graph stays visible
-        to GRAPH, as on the embedded store; the store's own default graph ("") is named by
-        asking for nothing where the union is per query, else it is the empty NO_DEFAULT_GRAPH."""
+        FROM clause. With default graphs and named graphs None, every named graph stays visible
+        to GRAPH, as on the embedded store (an empty list: none is); the store's own default
+        graph ("") is named by asking for nothing where the union is per query, else it is the
+        empty NO_DEFAULT_GRAPH."""
         per_query = self.capabilities.union == UNION_PARAMETER
         if default_graphs or named_graphs:
-            if per_query and list(default_graphs or []) == [""] and not named_graphs:
+            if per_query and list(default_graphs or []) == [""] and named_graphs is None:
                 return []
             defaults = [NO_DEFAULT_GRAPH if g == "" else g for g in (default_graphs or [])]
-            named = list(named_graphs) if named_graphs else self.graphs()
+            named = list(named_graphs) if named_graphs is not None else self.graphs()
             return ([("default-graph-uri", g) for g in defaults or [NO_DEFAULT_GRAPH]]
                     + [("named-graph-uri", g) for g in named])
         if has_dataset_clause(query):

@@ -138,7 +138,8 @@ def create_app(
             request.method, request.url.query, request.headers.get("content-type", ""), body,
             allow_query=queries, allow_update=updates)
         if op.query is not None:
-            plan = protocol.plan_query(op, request.headers.get("accept"), settings)
+            plan = protocol.plan_query(op, request.headers.get("accept"), settings,
+                                       protocol.endpoint_iri(request))
             # A query that is sure to be quick is answered here, on the event loop, without
             # the hop to a thread (and, on an embedded store, to a worker process).
             stream = executor.try_inline(plan.request)

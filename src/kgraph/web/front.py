@@ -12,6 +12,7 @@ place only.
 
 from __future__ import annotations
 
+from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kgraph.query import QueryExecutor
@@ -51,7 +52,8 @@ class QueryFront:
             op = protocol.read_operation("GET", scope["query_string"].decode("latin-1"), "", b"")
             if op.query is None:
                 return None
-            plan = protocol.plan_query(op, accept, self.settings)
+            plan = protocol.plan_query(op, accept, self.settings,
+                                       str(URL(scope=scope).replace(query="", fragment="")))
             stream = self.executor.try_inline(plan.request)
         except Exception:  # noqa: BLE001 - the application answers it again, and renders the error
             return None

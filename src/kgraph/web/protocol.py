@@ -9,12 +9,13 @@ name, for links typed by hand).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
-import rdflib
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -161,8 +162,10 @@ class QueryPlan:
     compact_jsonld: bool
 
 
-def plan_query(op: Operation, accept: str | None, settings: Settings) -> QueryPlan:
-    """Read a query operation's parameters and checks; raises HTTPError for what is refused."""
+def plan_query(op: Operation, accept: str | None, settings: Settings,
+               base_iri: str | None = None) -> QueryPlan:
+    """Read a query operation's parameters and checks; raises HTTPError for what is refused.
+    `base_iri`: what relative IRIs in the query resolve against (the endpoint's URL)."""
     assert op.query is not None
     fmt = op.one("format")
     if fmt:
@@ -190,8 +193,9 @@ def plan_query(op: Operation, accept: str | None, settings: Settings) -> QueryPl
         _check_iri(iri)
     union = False
     if defaults or named:
+        # the protocol's dataset replaces the query's whole: no named-graph-uri, no named graphs
         default_graphs: list[str] | None = list(defaults)
-        named_graphs: list[str] | None = list(named) or None
+        named_graphs: list[str] | None = list(named)
     else:
         default_graphs, named_graphs = None, None
         union = settings.union_default_graph and not has_dataset_clause(op.query)
@@ -208,6 +212,7 @@ def plan_query(op: Operation, accept: str | None, settings: Settings) -> QueryPl
         if rdf_media else None,
         timeout=timeout,
         max_bytes=settings.max_result_bytes,
+        base_iri=base_iri,
     )
     return QueryPlan(request, results_media, rdf_media, compact_jsonld)
 
@@ -254,14 +259,35 @@ def _chunks(stream: QueryStream):  # type: ignore[no-untyped-def]
 
 
 def _compact_jsonld(stream: QueryStream, store: AnyStore) -> bytes:
-    """pyoxigraph writes expanded JSON-LD only: compact it with kgraph's prefixes as context."""
+    """A graph result as JSON-LD with kgraph's prefixes as its context: pyoxigraph writes the
+    expanded form (every triple, blank-node cycles included), whose IRIs are then written as
+    compact IRIs (`kg:Claim`) where a prefix covers them."""
     try:
         data = b"".join(stream)
     finally:
         stream.close()
-    graph = rdflib.Graph().parse(data=data, format="nt")
+    triples = [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+    nodes = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]")
     context = dict(sorted(store.namespaces.prefixes.items()))
-    return graph.serialize(format="json-ld", context=context, auto_compact=True).encode()
+    by_length = sorted(context.items(), key=lambda item: -len(item[1]))
+
+    def iri(value: str) -> str:
+        for name, namespace in by_length:
+            if value.startswith(namespace) and not value[len(namespace):].startswith("//"):
+                return f"{name}:{value[len(namespace):]}"
+        return value
+
+    def compact(node: Any, key: str | None = None) -> Any:
+        if isinstance(node, list):
+            return [compact(item, key) for item in node]
+        if isinstance(node, dict):
+            return {(k if k.startswith("@") else iri(k)): compact(v, k) for k, v in node.items()}
+        if key in ("@id", "@type") and isinstance(node, str) and not node.startswith("_:"):
+            return iri(node)
+        return node
+
+    return json.dumps({"@context": context, "@graph": compact(nodes)}, ensure_ascii=False,
+                      indent=2).encode()
 
 
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
