@@ -83,3 +83,22 @@ def test_writes_are_refused(client):
 
 def test_health(client):
     assert client.get("/health").json()["status"] == "ok"
+
+
+def test_an_unknown_path_is_404_in_plain_text(client):
+    r = client.get("/no/such/thing")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/plain")
+    assert "/no/such/thing" in r.text
+
+
+@pytest.mark.parametrize("path,methods", [
+    ("/store", {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"}),
+    ("/sparql", {"GET", "HEAD", "POST", "OPTIONS"}),
+    ("/health", {"GET", "HEAD", "OPTIONS"}),
+])
+def test_a_method_not_allowed_names_every_allowed_one(client, path, methods):
+    r = client.request("PATCH", path)
+    assert r.status_code == 405 and r.headers["content-type"].startswith("text/plain")
+    assert set(r.headers["allow"].split(", ")) == methods
+    options = client.options(path)  # no Origin: not a preflight
+    assert options.status_code == 204 and set(options.headers["allow"].split(", ")) == methods

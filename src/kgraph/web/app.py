@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as RoutingError
 
 from kgraph import __version__
 from kgraph.errors import KgraphError
@@ -85,6 +86,7 @@ def create_app(
     app.add_middleware(QueryFront, settings=settings, store=store, executor=executor)
     # KgraphError and HTTPError are answered by the exception middleware; anything else is a
     # fault, answered 500 by the outermost middleware (and re-raised to the test client).
+    app.add_exception_handler(RoutingError, render)
     app.add_exception_handler(KgraphError, render)
     app.add_exception_handler(HTTPError, render)
     app.add_exception_handler(Exception, render)
@@ -178,7 +180,7 @@ def create_app(
         agent = writer(request)
         return await run_in_threadpool(graph_store.write, request, body, store, gate, agent)
 
-    @app.get("/health", summary="Liveness and store size")
+    @app.api_route("/health", methods=["GET", "HEAD"], summary="Liveness and store size")
     def health() -> JSONResponse:
         return JSONResponse({"status": "ok", "graphs": len(store.graphs()),
                              "quads": store.count()})

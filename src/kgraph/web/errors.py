@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import logging
 
+from starlette.exceptions import HTTPException as RoutingError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Match
 
 from kgraph.errors import KgraphError, ValidationFailed
 from kgraph.web.conneg import negotiate
@@ -30,6 +32,8 @@ class HTTPError(Exception):
 
 
 def render(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, RoutingError):  # the framework's own 404 and 405, in the same form
+        return _routing_error(request, exc)
     if isinstance(exc, HTTPError):
         return PlainTextResponse(exc.message + "\n", status_code=exc.status, headers=exc.headers)
     if isinstance(exc, ValidationFailed):
@@ -47,6 +51,24 @@ def render(request: Request, exc: Exception) -> Response:
                   exc_info=exc)
     return PlainTextResponse("internal error: the server failed; nothing was changed\n",
                              status_code=500)
+
+
+def _routing_error(request: Request, exc: RoutingError) -> Response:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        message = f"Nothing is served at {request.url.path}"
+    elif exc.status_code == 405:
+        # every route at this path, not only the first the router tried
+        allowed = sorted({m for route in request.app.routes
+                          if route.matches(request.scope)[0] is not Match.NONE
+                          for m in (getattr(route, "methods", None) or ())} | {"OPTIONS"})
+        headers["Allow"] = ", ".join(allowed)
+        if request.method == "OPTIONS":  # not a preflight (CORS answers those): the methods
+            return Response(status_code=204, headers=headers)
+        message = f"{request.method} is not allowed on {request.url.path} (allowed: {headers['Allow']})"
+    else:
+        message = str(exc.detail)
+    return PlainTextResponse(message + "\n", status_code=exc.status_code, headers=headers)
 
 
 def _validation_report(request: Request, exc: ValidationFailed) -> Response:
