@@ -79,6 +79,27 @@ def test_format_parameter_overrides_accept(client):
     assert r.headers["content-type"].startswith("text/csv")
 
 
+@pytest.mark.parametrize("param", ["format", "output"])
+@pytest.mark.parametrize("name,select_type,construct_type", [
+    ("json", "application/sparql-results+json", "application/ld+json"),
+    ("xml", "application/sparql-results+xml", "application/rdf+xml"),
+    ("text/csv", "text/csv", None),
+    ("turtle", None, "text/turtle"),
+])
+def test_format_names_a_type_for_each_kind_of_result(client, param, name, select_type, construct_type):
+    for query, expected in ((COUNT, select_type), ("CONSTRUCT WHERE { ?s a kg:Person }", construct_type)):
+        r = client.get("/sparql", params={"query": query, param: name})
+        if expected is None:
+            assert r.status_code == 406
+        else:
+            assert r.status_code == 200 and r.headers["content-type"].startswith(expected)
+
+
+def test_an_unknown_format_name_is_400(client):
+    r = client.get("/sparql", params={"query": COUNT, "format": "bogus"})
+    assert r.status_code == 400 and "bogus" in r.text and "json" in r.text
+
+
 def test_ask(client):
     r = client.get("/sparql", params={"query": f"ASK {{ <{GERASIMOV}> ?p ?o }}"})
     assert r.json()["boolean"] is True

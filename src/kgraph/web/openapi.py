@@ -21,6 +21,7 @@ _QUERY_PARAMS = [
     _param("named-graph-uri", "An IRI of a named graph the query may use", many=True),
     _param("timeout", "Seconds the query may run, at most the server's limit"),
     _param("format", "A media type or short name (json, xml, csv, tsv, turtle, ntriples, jsonld)"),
+    _param("output", "The same as format (Fuseki's name)"),
 ]
 _UPDATE_PARAMS = [
     _param("using-graph-uri", "An IRI of a graph in the update's default graph", many=True),
@@ -30,7 +31,7 @@ _TEXT = {"schema": {"type": "string"}}
 _FORM_QUERY = {"type": "object", "properties": {
     "query": {"type": "string"}, "default-graph-uri": {"type": "string"},
     "named-graph-uri": {"type": "string"}, "timeout": {"type": "string"},
-    "format": {"type": "string"}}}
+    "format": {"type": "string"}, "output": {"type": "string"}}}
 _FORM_UPDATE = {"type": "object", "properties": {
     "update": {"type": "string"}, "using-graph-uri": {"type": "string"},
     "using-named-graph-uri": {"type": "string"}}}

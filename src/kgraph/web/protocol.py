@@ -3,8 +3,8 @@
 https://www.w3.org/TR/sparql11-protocol/ — query by GET, POST form and POST direct;
 update by POST form and POST direct; `default-graph-uri` / `named-graph-uri` (queries) and
 `using-graph-uri` / `using-named-graph-uri` (updates) set the dataset. kgraph adds `timeout`
-(seconds, lower than the server's limit, as in Fuseki) and `format` (a media type or a short
-name, for links typed by hand).
+(seconds, lower than the server's limit, as in Fuseki) and `format` or `output` (a media type or
+a short name, for links typed by hand).
 """
 
 from __future__ import annotations
@@ -51,9 +51,11 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "text/plain": ox.RdfFormat.N_TRIPLES,
 }
-#: `format=` shortcuts, as Fuseki and Virtuoso accept them.
+#: `format=` (or Fuseki's `output=`) shortcuts, as Fuseki and Virtuoso accept them; json and
+#: xml name a results format for SELECT and ASK and an RDF one for CONSTRUCT and DESCRIBE.
 FORMAT_ALIASES = {
-    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+    "json": "application/sparql-results+json, application/ld+json;q=0.9",
+    "xml": "application/sparql-results+xml, application/rdf+xml;q=0.9",
     "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
     "ttl": "text/turtle", "nt": "application/n-triples", "ntriples": "application/n-triples",
     "nquads": "application/n-quads", "trig": "application/trig", "rdfxml": "application/rdf+xml",
@@ -61,7 +63,7 @@ FORMAT_ALIASES = {
     "json-ld": "application/ld+json",
 }
 
-QUERY_PARAMS = {"query", "default-graph-uri", "named-graph-uri", "timeout", "format"}
+QUERY_PARAMS = {"query", "default-graph-uri", "named-graph-uri", "timeout", "format", "output"}
 UPDATE_PARAMS = {"update", "using-graph-uri", "using-named-graph-uri"}
 
 
@@ -167,9 +169,13 @@ def plan_query(op: Operation, accept: str | None, settings: Settings,
     """Read a query operation's parameters and checks; raises HTTPError for what is refused.
     `base_iri`: what relative IRIs in the query resolve against (the endpoint's URL)."""
     assert op.query is not None
-    fmt = op.one("format")
+    fmt = op.one("format") or op.one("output")
     if fmt:
-        accept = FORMAT_ALIASES.get(fmt.strip().lower(), fmt)
+        name = fmt.strip().lower()
+        if name not in FORMAT_ALIASES and "/" not in name:
+            raise HTTPError(400, f"unknown format {fmt!r}: give a media type or one of "
+                            f"{', '.join(sorted(FORMAT_ALIASES))}")
+        accept = FORMAT_ALIASES.get(name, fmt)
     results_media = negotiate(accept, list(RESULT_FORMATS))
     rdf_media = negotiate(accept, list(RDF_FORMATS))
     if results_media is None and rdf_media is None:
