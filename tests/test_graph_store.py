@@ -164,3 +164,52 @@ def test_direct_graph_identification(client):
     assert client.get(f"/store/notes/direct.ttl?graph={quote(G, safe='')}").status_code == 400
     assert client.delete("/store/notes/direct.ttl", headers=AUTH).status_code == 204
     assert client.get("/store/notes/direct.ttl").status_code == 404
+
+
+def test_multipart_form_data_parts_are_merged(client):
+    g = "http://example.org/graphs/multipart"
+    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.ttl\"\r\n"
+            b"Content-Type: text/turtle\r\n\r\n"
+            b"<http://example.org/m1> <http://www.w3.org/2000/01/rdf-schema#comment> \"one\"@en .\r\n"
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"b\"; filename=\"b.nt\"\r\n\r\n"
+            b"<http://example.org/m2> <http://www.w3.org/2000/01/rdf-schema#comment> \"two\"@en .\r\n"
+            b"--XyZ--\r\n")
+    headers = {"Content-Type": "multipart/form-data; boundary=XyZ", **AUTH}
+    assert client.post(url(g), content=body, headers=headers).status_code == 201
+    got = client.get(url(g), headers={"Accept": "application/n-triples"}).text
+    assert '"one"@en' in got and '"two"@en' in got
+    bad = body.replace(b"Content-Type: text/turtle", b"Content-Type: image/png")
+    r = client.post(url(g), content=bad, headers=headers)
+    assert r.status_code == 415 and "Part 1" in r.text
+
+
+def test_a_dataset_upload_lands_in_its_graphs(client):
+    g1, g2 = "http://example.org/graphs/trig-1", "http://example.org/graphs/trig-2"
+    trig = (f'<{g1}> {{ <http://example.org/t1> <http://www.w3.org/2000/01/rdf-schema#comment> "t1"@en }}\n'
+            f'<{g2}> {{ <http://example.org/t2> <http://www.w3.org/2000/01/rdf-schema#comment> "t2"@en }}\n')
+    r = client.post("/store", content=trig, headers={"Content-Type": "application/trig", **AUTH})
+    assert r.status_code == 204, r.text
+    for g, text in ((g1, '"t1"@en'), (g2, '"t2"@en')):
+        assert text in client.get(url(g), headers={"Accept": "application/n-triples"}).text
+    named = client.put(url(g1), content=trig, headers={"Content-Type": "application/trig", **AUTH})
+    assert named.status_code == 415
+    broken = client.post("/store", content=trig + "<x> {", headers={"Content-Type": "application/trig", **AUTH})
+    assert broken.status_code == 400 and "request body:" in broken.text
+
+
+def test_a_dataset_put_replaces_every_graph_but_the_maintained_ones(tmp_path):
+    settings = Settings(store=tmp_path / "store", write_token="bob:t0ken", validate_writes=False)
+    store = open_store(settings)
+    load_repository(store, REPOSITORY_ROOT)
+    app = create_app(settings, store)
+    try:
+        with TestClient(app) as c:
+            nq = f'<http://example.org/s> <http://example.org/p> "o" <{G}> .\n'
+            r = c.put("/store", content=nq, headers={"Content-Type": "application/n-quads", **AUTH})
+            assert r.status_code == 204, r.text
+            graphs = set(store.graphs())
+            assert G in graphs and "https://w3id.org/kgraph/graph/entities" not in graphs
+            assert "https://w3id.org/kgraph/graph/meta" in graphs
+    finally:
+        app.state.executor.close()
+        store.close()

@@ -64,11 +64,21 @@ def oxigraph(request, tmp_path_factory):
         yield server
 
 
+#: Tests that cannot pass against `oxigraph serve` in either mode, and why.
+REMOTE_DIFFERS = {
+    "test_protocol__a_function_the_engine_does_not_know_is_the_query_s_fault":
+        "oxigraph serve answers a function it does not know with 500, which kgraph passes on as "
+        "502 (a fault of the store, as far as kgraph can tell)",
+}
+
+
 @pytest.fixture(autouse=True)
 def known_differences(request):
     name = request.node.originalname
     if name in ALWAYS_UNION_DIFFERS and "union-server" in request.node.name:
         request.applymarker(pytest.mark.xfail(reason=ALWAYS_UNION_DIFFERS[name], strict=True))
+    if name in REMOTE_DIFFERS:
+        request.applymarker(pytest.mark.xfail(reason=REMOTE_DIFFERS[name], strict=True))
 
 
 @pytest.fixture(scope="module")

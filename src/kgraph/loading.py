@@ -119,6 +119,32 @@ def parse_bytes(
     return [rebase_triple(ox.Triple(q.subject, q.predicate, q.object), namespaces) for q in quads]
 
 
+def parse_dataset_bytes(
+    data: bytes,
+    fmt: ox.RdfFormat,
+    namespaces: Namespaces,
+    *,
+    source: str = "<input>",
+    base_iri: str | None = None,
+) -> list[ox.Quad]:
+    """Parse a dataset serialisation (TriG, N-Quads) into quads, graph names kept and IRIs
+    rebased. Errors carry `source:line:column`."""
+    try:
+        quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
+    except SyntaxError as exc:
+        raise parse_error(exc, source) from None
+    except ValueError as exc:
+        raise ParseError(str(exc), Location(source=source)) from None
+    out = []
+    for q in quads:
+        t = rebase_triple(ox.Triple(q.subject, q.predicate, q.object), namespaces)
+        graph = q.graph_name
+        if isinstance(graph, ox.NamedNode):
+            graph = _rebase(graph, namespaces.base) if namespaces.base != DEFAULT_BASE_IRI else graph
+        out.append(ox.Quad(t.subject, t.predicate, t.object, graph))  # type: ignore[arg-type]
+    return out
+
+
 def parse_error(exc: SyntaxError, source: str) -> ParseError:
     message = str(exc.msg) if exc.msg else str(exc)
     for prefix in ("Parser error ",):
@@ -322,6 +348,7 @@ __all__ = [
     "load_files",
     "load_repository",
     "parse_bytes",
+    "parse_dataset_bytes",
     "parse_file",
     "plan_repository",
 ]

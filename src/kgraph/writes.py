@@ -120,6 +120,20 @@ class WriteGate:
         return (not existed, self._write(_insert_data(graph, triples), agent, "Graph Store POST",
                                          scope=[graph]))
 
+    def post_dataset(self, quads: Iterable[ox.Quad], *, agent: str) -> WriteResult:
+        """Add quads, each to its own graph (a TriG or N-Quads upload)."""
+        quads = list(quads)
+        scope = sorted({None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+                        for q in quads}, key=lambda g: g or "")
+        text = f"INSERT DATA {{\n{_quad_data(quads)}\n}}" if quads else ""
+        return self._write(text, agent, "Graph Store POST", scope=scope)  # type: ignore[arg-type]
+
+    def put_dataset(self, quads: Iterable[ox.Quad], *, agent: str) -> WriteResult:
+        """Replace every graph with the quads given (the graphs kgraph maintains stay)."""
+        quads = list(quads)
+        insert = f" ;\nINSERT DATA {{\n{_quad_data(quads)}\n}}" if quads else ""
+        return self._write(f"DROP ALL{insert}", agent, "Graph Store PUT")
+
     def delete_graph(self, graph: str | None, *, agent: str) -> WriteResult:
         if graph is not None and not self._graph_exists(graph):
             raise KeyError(graph)
@@ -139,7 +153,8 @@ class WriteGate:
         `base_iri`: what relative IRIs in the update resolve against."""
         with self._lock, self.store.scratch_copy(scope) as scratch:
             try:
-                scratch.update(update, prefixes=self.store.namespaces.prefixes, base_iri=base_iri)
+                if update:
+                    scratch.update(update, prefixes=self.store.namespaces.prefixes, base_iri=base_iri)
             except SyntaxError as exc:
                 raise query_error(exc, "update") from None
             except OSError as exc:  # e.g. LOAD of something that is not RDF

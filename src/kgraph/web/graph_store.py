@@ -3,20 +3,24 @@
 https://www.w3.org/TR/sparql11-http-rdf-update/ — `?graph=<iri>` or `?default` names the
 graph; GET/HEAD read it, PUT replaces it, POST merges into it, DELETE drops it. GET /store with
 neither returns the whole dataset (TriG or N-Quads). POST /store with neither creates a new
-graph, named under /store/, and answers 201 with its IRI as Location. Writes go through the
-validated write gate.
+graph, named under /store/, and answers 201 with its IRI as Location; a TriG or N-Quads body
+there adds its quads to their graphs (POST) or replaces the dataset (PUT, the graphs kgraph
+maintains kept), as Oxigraph's server does. A multipart/form-data body is several documents,
+merged. Writes go through the validated write gate.
 """
 
 from __future__ import annotations
 
 import io
 import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
 
 import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kgraph.loading import parse_bytes
+from kgraph.loading import parse_bytes, parse_dataset_bytes
 from kgraph.store import AnyStore
 from kgraph.web.conneg import negotiate
 from kgraph.web.errors import HTTPError
@@ -88,14 +92,48 @@ def read(request: Request, store: AnyStore) -> Response:
     return Response(body, media_type=media + charset, headers={"Vary": "Accept"})
 
 
+def _mime(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
 def parse_body(request: Request, body: bytes, store: AnyStore) -> list[ox.Triple]:
-    mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    fmt = BODY_FORMATS.get(mime)
+    """The triples of a graph write: one RDF document, or several as the parts of a
+    multipart/form-data body (the protocol's form upload), merged."""
+    content_type = request.headers.get("content-type", "")
+    if _mime(content_type) == "multipart/form-data":
+        return [t for i, (fmt, data) in enumerate(_parts(content_type, body), start=1)
+                for t in parse_bytes(data, fmt, store.namespaces, source=f"request body part {i}",
+                                     base_iri=str(request.url))]
+    fmt = BODY_FORMATS.get(_mime(content_type))
     if fmt is None:
-        raise HTTPError(415, f"Unsupported RDF content type {mime or '(none)'}: send text/turtle, "
-                        "application/n-triples, application/rdf+xml or application/ld+json")
+        raise HTTPError(415, f"Unsupported RDF content type {_mime(content_type) or '(none)'}: send "
+                        "text/turtle, application/n-triples, application/rdf+xml or "
+                        "application/ld+json (a dataset, application/trig or application/n-quads, "
+                        "to /store without ?graph or ?default)")
     return parse_bytes(body, fmt, store.namespaces, source="request body",
                        base_iri=str(request.url))
+
+
+def _parts(content_type: str, body: bytes) -> list[tuple[ox.RdfFormat, bytes]]:
+    """Each part's RDF format (its Content-Type, else its file name's extension) and bytes."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    if not message.is_multipart():
+        raise HTTPError(400, "The multipart/form-data body has no parts (is its boundary right?)")
+    parts = []
+    for i, part in enumerate(message.iter_parts(), start=1):
+        declared = part.get("Content-Type")
+        fmt = BODY_FORMATS.get(_mime(declared)) if declared else None
+        if fmt is None and not declared and part.get_filename():
+            try:
+                fmt = ox.RdfFormat.from_extension(part.get_filename().rsplit(".", 1)[-1])
+            except ValueError:
+                fmt = None
+        if fmt is None:
+            raise HTTPError(415, f"Part {i} of the body is not in an RDF graph format "
+                            f"({declared or part.get_filename() or 'no Content-Type'})")
+        parts.append((fmt, part.get_payload(decode=True) or b""))
+    return parts
 
 
 def write(request: Request, body: bytes, store: AnyStore, gate: WriteGate,
@@ -110,8 +148,21 @@ def write(request: Request, body: bytes, store: AnyStore, gate: WriteGate,
         except KeyError:
             raise HTTPError(404, f"No graph {graph} in the store") from None
         return Response(status_code=204)
+    mime = _mime(request.headers.get("content-type", ""))
+    if mime in DATASET_FORMATS:
+        if named:
+            raise HTTPError(415, f"{mime} is a dataset format: send it to /store without ?graph "
+                            "or ?default (a graph takes text/turtle, application/n-triples, ...)")
+        quads = parse_dataset_bytes(body, DATASET_FORMATS[mime], store.namespaces,
+                                    source="request body", base_iri=str(request.url))
+        if method == "PUT":  # the whole dataset replaced, as Oxigraph's server does
+            gate.put_dataset(quads, agent=agent)
+        else:
+            gate.post_dataset(quads, agent=agent)
+        return Response(status_code=204)
     if method == "PUT" and not named:
-        raise HTTPError(400, "PUT needs ?graph=<iri> or ?default: it replaces the graph it names")
+        raise HTTPError(400, "PUT needs ?graph=<iri> or ?default: it replaces the graph it names "
+                        "(or a TriG or N-Quads body, the whole dataset)")
     triples = parse_body(request, body, store)
     if method == "POST" and not named:
         # the protocol's "new graph": its IRI is minted under the graph store's URL, so the
