@@ -213,3 +213,24 @@ def test_a_dataset_put_replaces_every_graph_but_the_maintained_ones(tmp_path):
     finally:
         app.state.executor.close()
         store.close()
+
+
+def test_a_directly_named_graph_keeps_its_percent_encoding(client):
+    assert client.put("/store/enc/a%2Fb", content=NOTE, headers={**TTL, **AUTH}).status_code == 201
+    assert client.get("/store/enc/a%2Fb").status_code == 200
+    assert client.get("/store/enc/a/b").status_code == 404
+    assert client.get(url("http://testserver/store/enc/a%2Fb")).status_code == 200
+    assert client.put("/store/enc/a%20b", content=NOTE, headers={**TTL, **AUTH}).status_code == 201
+    assert client.delete("/store/enc/a%20b", headers=AUTH).status_code == 204
+    assert client.delete("/store/enc/a%2Fb", headers=AUTH).status_code == 204
+
+
+def test_a_browser_may_send_its_own_headers_and_read_the_challenge(client):
+    r = client.options("/store", headers={"Origin": "https://example.org",
+                                          "Access-Control-Request-Method": "PUT",
+                                          "Access-Control-Request-Headers": "x-requested-with, authorization"})
+    assert r.status_code == 200
+    assert "x-requested-with" in r.headers["access-control-allow-headers"].lower()
+    denied = client.put(url(G), content=NOTE, headers={**TTL, "Origin": "https://example.org"})
+    assert denied.status_code == 401
+    assert "www-authenticate" in denied.headers["access-control-expose-headers"].lower()

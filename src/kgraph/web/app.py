@@ -78,8 +78,8 @@ def create_app(
         CORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Accept", "Authorization", "Content-Type"],
-        expose_headers=["Location", "Retry-After", "ETag"],
+        allow_headers=["*"],  # a browser client may add its own (X-Requested-With, ...)
+        expose_headers=["Location", "Retry-After", "ETag", "WWW-Authenticate", "Content-Length"],
         max_age=3600,
     )
     # Outermost of ours: point lookups and cached results skip routing and the CORS layer.

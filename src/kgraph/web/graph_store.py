@@ -49,7 +49,7 @@ def target(request: Request) -> tuple[bool, str | None]:
     if request.url.path.rstrip("/") != request.scope.get("root_path", "") + "/store":
         if params.get("graph") or "default" in params:
             raise HTTPError(400, "A graph named by its URL takes no ?graph or ?default")
-        return True, str(request.url.replace(query="", fragment=""))
+        return True, request_iri(request)
     graphs = params.get("graph", [])
     default = "default" in params
     if graphs and default:
@@ -66,6 +66,15 @@ def target(request: Request) -> tuple[bool, str | None]:
             raise HTTPError(400, f"the graph IRI must be absolute: {iri!r}")
         return True, iri
     return default, None
+
+
+def request_iri(request: Request) -> str:
+    """The request's URL without its query, its path as the client wrote it (percent-encoded):
+    /store/a%2Fb and /store/a/b name different graphs, and /store/a%20b a valid one."""
+    raw = request.scope.get("raw_path")
+    if not raw:
+        return str(request.url.replace(query="", fragment=""))
+    return f"{request.url.scheme}://{request.url.netloc}{raw.split(b'?')[0].decode('latin-1')}"
 
 
 def read(request: Request, store: AnyStore) -> Response:
@@ -103,7 +112,7 @@ def parse_body(request: Request, body: bytes, store: AnyStore) -> list[ox.Triple
     if _mime(content_type) == "multipart/form-data":
         return [t for i, (fmt, data) in enumerate(_parts(content_type, body), start=1)
                 for t in parse_bytes(data, fmt, store.namespaces, source=f"request body part {i}",
-                                     base_iri=str(request.url))]
+                                     base_iri=request_iri(request))]
     fmt = BODY_FORMATS.get(_mime(content_type))
     if fmt is None:
         raise HTTPError(415, f"Unsupported RDF content type {_mime(content_type) or '(none)'}: send "
@@ -111,7 +120,7 @@ def parse_body(request: Request, body: bytes, store: AnyStore) -> list[ox.Triple
                         "application/ld+json (a dataset, application/trig or application/n-quads, "
                         "to /store without ?graph or ?default)")
     return parse_bytes(body, fmt, store.namespaces, source="request body",
-                       base_iri=str(request.url))
+                       base_iri=request_iri(request))
 
 
 def _parts(content_type: str, body: bytes) -> list[tuple[ox.RdfFormat, bytes]]:
@@ -154,7 +163,7 @@ def write(request: Request, body: bytes, store: AnyStore, gate: WriteGate,
             raise HTTPError(415, f"{mime} is a dataset format: send it to /store without ?graph "
                             "or ?default (a graph takes text/turtle, application/n-triples, ...)")
         quads = parse_dataset_bytes(body, DATASET_FORMATS[mime], store.namespaces,
-                                    source="request body", base_iri=str(request.url))
+                                    source="request body", base_iri=request_iri(request))
         if method == "PUT":  # the whole dataset replaced, as Oxigraph's server does
             gate.put_dataset(quads, agent=agent)
         else:
@@ -167,7 +176,7 @@ def write(request: Request, body: bytes, store: AnyStore, gate: WriteGate,
     if method == "POST" and not named:
         # the protocol's "new graph": its IRI is minted under the graph store's URL, so the
         # Location is both the graph's name (for ?graph=) and where it is read (direct naming)
-        graph = f"{str(request.url.replace(query='', fragment='')).rstrip('/')}/{uuid.uuid4()}"
+        graph = f"{request_iri(request).rstrip('/')}/{uuid.uuid4()}"
         gate.post_graph(graph, triples, agent=agent)
         return Response(status_code=201, headers={"Location": graph})
     if method == "PUT":
