@@ -415,3 +415,14 @@ def test_json_ld_holds_every_triple_of_the_graph(client, query):
 def test_a_function_the_engine_does_not_know_is_the_query_s_fault(client, query):
     r = client.get("/sparql", params={"query": query})
     assert r.status_code == 400 and "not supported" in r.text
+
+
+@pytest.mark.parametrize("host", ["bad host", "x>y", "[::1"])
+def test_a_host_header_that_makes_no_iri_leaves_relative_iris_unresolved(client, host):
+    assert client.get("/sparql", params={"query": "ASK {}"}, headers={"Host": host}).status_code == 200
+    r = client.get("/sparql", params={"query": "SELECT ?x WHERE { BIND(<s> AS ?x) }"},
+                   headers={"Host": host})
+    assert r.status_code == 400
+    u = client.post("/update", content="INSERT DATA { GRAPH <http://example.org/g/h> { <s> <p> <o> } }",
+                    headers={**UPDATE, "Host": host})
+    assert u.status_code == 400

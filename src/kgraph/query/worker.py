@@ -186,6 +186,9 @@ def run(ox: Any, store: Any, job: Job, conn: Connection | Inline) -> None:
     except RuntimeError as exc:  # the engine's refusal of what the query asks (an unknown function)
         conn.send(("error", 400, f"the query cannot be evaluated: {exc}"))
         return
+    except ValueError as exc:  # an option the engine refuses (a base IRI that is no IRI)
+        conn.send(("error", 400, f"the query cannot be run: {exc}"))
+        return
     except SyntaxError as exc:
         text = str(exc.args[0]) if exc.args else str(exc)
         m = _QUERY_ERROR.match(text)

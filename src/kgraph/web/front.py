@@ -12,7 +12,6 @@ place only.
 
 from __future__ import annotations
 
-from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kgraph.query import QueryExecutor
@@ -52,8 +51,7 @@ class QueryFront:
             op = protocol.read_operation("GET", scope["query_string"].decode("latin-1"), "", b"")
             if op.query is None:
                 return None
-            plan = protocol.plan_query(op, accept, self.settings,
-                                       str(URL(scope=scope).replace(query="", fragment="")))
+            plan = protocol.plan_query(op, accept, self.settings, protocol.endpoint_iri_of(scope))
             stream = self.executor.try_inline(plan.request)
         except Exception:  # noqa: BLE001 - the application answers it again, and renders the error
             return None

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Scope
 
 from kgraph.errors import KgraphError
 from kgraph.query import QueryExecutor, QueryStream
@@ -319,10 +320,28 @@ def check_service(query: str, allowed: list[str]) -> None:
                             f"{', '.join(allowed) or 'none'}; set KGRAPH_SERVICE_ALLOW_LIST)")
 
 
-def endpoint_iri(request: Request) -> str:
+def endpoint_iri(request: Request) -> str | None:
     """The base IRI of a request's query or update: the endpoint's URL, as the protocol
     suggests (relative IRIs such as `<s>` then name things under it)."""
-    return str(request.url.replace(query="", fragment=""))
+    return endpoint_iri_of(request.scope)
+
+
+def endpoint_iri_of(scope: Scope) -> str | None:
+    """`endpoint_iri` from the ASGI scope itself (the hot path has no request object): the Host
+    header as sent, else the server's address without a default port. None when that makes
+    no IRI (a Host header with a space or a `>`): relative IRIs are then not resolved."""
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+    if not host:
+        name, port = scope.get("server") or ("localhost", None)
+        if ":" in name and not name.startswith("["):
+            name = f"[{name}]"
+        host = name if port in (None, {"http": 80, "https": 443}.get(scope["scheme"])) else f"{name}:{port}"
+    iri = f"{scope['scheme']}://{host}{scope['path']}"
+    try:
+        ox.NamedNode(iri)  # the engine's own check of an IRI
+    except ValueError:
+        return None
+    return iri
 
 
 def check_update(update: str, allowed: list[str]) -> None:
