@@ -169,6 +169,14 @@ def r(path: str) -> str:
 
 NEGATIVE_CASES = [
     pytest.param(
+        "claim-object-kind",
+        f"GRAPH {SOURCE} {{ {r('claim/literal-object')} a kg:EventClaim ; rdf:predicate kg:phaseBegan ; "
+        f"rdf:object 'a phase' . {r('claim/iri-object')} a kg:QuantityClaim ; "
+        f"rdf:predicate kg:depictedCount ; rdf:object {r('concept/x')} }}",
+        [ID + "claim/literal-object", ID + "claim/iri-object"],
+        id="claim-object-kind",
+    ),
+    pytest.param(
         "undeclared-term",
         f"GRAPH {SOURCE} {{ {r('claim/broken')} ex:undeclaredPredicate 'x' ; a ex:Undeclared }}",
         ["http://example.org/undeclaredPredicate", "http://example.org/Undeclared"],

@@ -214,8 +214,9 @@ def _inferences(ctx: Context, subject: URIRef, base: str, items: Any, where: Nod
 
 def _time_value(ctx: Context, node_iri: URIRef, spec: Any, where: Node, key: str,
                 lang: str) -> str | None:
-    """`{value: 2025-04-26, precision: day, verbatim: ..., year-inferred: reason}`.
-    Returns the reason if the year was inferred."""
+    """`{value: 2025-04-26, precision: day, verbatim: ..., year-inferred: reason}`; the
+    verbatim is in `lang` unless written `{id: ...}`. Returns the reason if the year was
+    inferred."""
     if not isinstance(spec, Node):
         raise where.fail(f"{key}: expected a mapping with value and precision", key)
     _known_keys(spec, {"value", "precision", "verbatim", "earliest", "latest", "year-inferred"})
@@ -250,7 +251,13 @@ def _time_value(ctx: Context, node_iri: URIRef, spec: Any, where: Node, key: str
     ctx.add(node_iri, ctx.k("earliest"), Literal(earliest.isoformat(), datatype=XSD.date))
     ctx.add(node_iri, ctx.k("latest"), Literal(latest.isoformat(), datatype=XSD.date))
     if "verbatim" in spec:
-        ctx.add(node_iri, ctx.k("verbatim"), Literal(str(spec["verbatim"]), lang=lang))
+        verbatim = spec["verbatim"]
+        if isinstance(verbatim, Node):  # {id: 'pada tanggal ...'}: words in another language
+            if len(verbatim) != 1:
+                raise spec.fail("verbatim: one language and its text, e.g. {id: 'pada 6 Maret'}",
+                                "verbatim")
+            ((lang, verbatim),) = verbatim.items()
+        ctx.add(node_iri, ctx.k("verbatim"), Literal(str(verbatim), lang=str(lang)))
     reason = spec.get("year-inferred")
     return str(reason) if reason else None
 
