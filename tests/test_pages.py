@@ -72,6 +72,7 @@ def test_html_for_browsers(client, path):
     assert "Accept" in r.headers["vary"]
     assert ID + path in r.text
     assert "<script" not in r.text
+    assert '<link rel="icon" href="/static/favicon.svg"' in r.text  # no /favicon.ico 404
 
 
 @pytest.mark.parametrize("path", [PERSON, PLACE, CLAIM, PASSAGE])

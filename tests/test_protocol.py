@@ -95,9 +95,33 @@ def test_format_names_a_type_for_each_kind_of_result(client, param, name, select
             assert r.status_code == 200 and r.headers["content-type"].startswith(expected)
 
 
-def test_an_unknown_format_name_is_400(client):
-    r = client.get("/sparql", params={"query": COUNT, "format": "bogus"})
-    assert r.status_code == 400 and "bogus" in r.text and "json" in r.text
+def test_an_unknown_format_name_leaves_it_to_accept(client):
+    r = client.get("/sparql", params={"query": COUNT, "format": "bogus"}, headers={"Accept": "text/csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+
+
+@pytest.mark.parametrize("params,query,expected", [
+    # what SPARQLWrapper sends for its TSV, RDFXML, JSONLD, N3 and RDF return formats
+    ([("format", "tsv"), ("format", "text/tab-separated-values"), ("output", "tsv")], COUNT,
+     "text/tab-separated-values"),
+    ([("format", "rdf+xml"), ("format", "application/rdf+xml")], "CONSTRUCT WHERE { ?s a kg:Person }",
+     "application/rdf+xml"),
+    ([("format", "json-ld"), ("format", "application/ld+json")], "CONSTRUCT WHERE { ?s a kg:Person }",
+     "application/ld+json"),
+    ([("format", "n3"), ("format", "text/n3")], "CONSTRUCT WHERE { ?s a kg:Person }", "text/turtle"),
+    ([("format", "rdf")], "CONSTRUCT WHERE { ?s a kg:Person }", "application/rdf+xml"),
+])
+def test_several_format_values_take_the_first_known(client, params, query, expected):
+    r = client.get("/sparql", params=[("query", query), *params])
+    assert r.status_code == 200 and r.headers["content-type"].startswith(expected), r.text
+
+
+@pytest.mark.parametrize("accept", ["text/n3", "application/x-turtle"])
+def test_older_names_of_turtle_get_turtle(client, accept):
+    r = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s a kg:Person }"},
+                   headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
+    assert "@prefix" in r.text or "<http" in r.text
 
 
 def test_ask(client):
@@ -426,3 +450,10 @@ def test_a_host_header_that_makes_no_iri_leaves_relative_iris_unresolved(client,
     u = client.post("/update", content="INSERT DATA { GRAPH <http://example.org/g/h> { <s> <p> <o> } }",
                     headers={**UPDATE, "Host": host})
     assert u.status_code == 400
+
+
+def test_a_browser_opening_the_endpoint_gets_the_query_page(client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    r = client.get("/sparql", headers={"Accept": browser}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert client.get("/sparql", headers={"Accept": "*/*"}).headers["content-type"].startswith("text/turtle")

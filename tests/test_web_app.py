@@ -102,3 +102,17 @@ def test_a_method_not_allowed_names_every_allowed_one(client, path, methods):
     assert set(r.headers["allow"].split(", ")) == methods
     options = client.options(path)  # no Origin: not a preflight
     assert options.status_code == 204 and set(options.headers["allow"].split(", ")) == methods
+
+
+@pytest.mark.parametrize("path,graph", [
+    ("/graph/entities", "https://w3id.org/kgraph/graph/entities"),
+    ("/shapes", "https://w3id.org/kgraph/graph/shapes"),
+])
+def test_graph_iris_dereference_to_their_triples(client, path, graph):
+    from urllib.parse import quote
+
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/store?graph={quote(graph, safe='')}"
+    doc = client.get(path, headers={"Accept": "application/n-triples"})
+    assert doc.status_code == 200 and doc.text.count("\n") > 10
+    assert client.get("/graph/no-such-graph", follow_redirects=False).status_code == 404

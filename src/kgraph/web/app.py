@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -29,6 +30,7 @@ from starlette.exceptions import HTTPException as RoutingError
 
 from kgraph import __version__
 from kgraph.errors import KgraphError
+from kgraph.namespaces import GRAPH_SHAPES
 from kgraph.query import QueryExecutor, executor_for
 from kgraph.settings import Settings
 from kgraph.store import AnyStore, EmbeddedStore, RemoteStore
@@ -179,6 +181,23 @@ def create_app(
         body = b"" if request.method == "DELETE" else await body_of(request)
         agent = writer(request)
         return await run_in_threadpool(graph_store.write, request, body, store, gate, agent)
+
+    @app.api_route("/graph/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def named_graph(path: str) -> Response:
+        """A named graph's IRI (`graph/<name>` under the base) dereferences: 303 to its
+        content at the Graph Store (by Accept there)."""
+        return _see_graph(store.namespaces.graph_iri(path))
+
+    @app.api_route("/shapes", methods=["GET", "HEAD"], include_in_schema=False)
+    def shapes() -> Response:
+        """The shapes' IRI (`shapes`, its terms `shapes#...`): 303 to the shapes graph."""
+        return _see_graph(store.namespaces.graph_iri(GRAPH_SHAPES))
+
+    def _see_graph(iri: str) -> Response:
+        if iri not in store.graphs():
+            raise HTTPError(404, f"No graph {iri} in the store")
+        return Response(status_code=303, headers={
+            "Location": f"/store?graph={quote(iri, safe='')}", "Vary": "Accept"})
 
     @app.api_route("/health", methods=["GET", "HEAD"], summary="Liveness and store size")
     def health() -> JSONResponse:

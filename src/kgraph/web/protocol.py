@@ -51,6 +51,9 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "text/plain": ox.RdfFormat.N_TRIPLES,
+    # Turtle is N3 too, and the older names for Turtle
+    "text/n3": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
 }
 #: `format=` (or Fuseki's `output=`) shortcuts, as Fuseki and Virtuoso accept them; json and
 #: xml name a results format for SELECT and ASK and an RDF one for CONSTRUCT and DESCRIBE.
@@ -61,7 +64,8 @@ FORMAT_ALIASES = {
     "ttl": "text/turtle", "nt": "application/n-triples", "ntriples": "application/n-triples",
     "nquads": "application/n-quads", "trig": "application/trig", "rdfxml": "application/rdf+xml",
     "xml-rdf": "application/rdf+xml", "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json",
+    "json-ld": "application/ld+json", "n3": "text/turtle", "rdf": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
 }
 
 QUERY_PARAMS = {"query", "default-graph-uri", "named-graph-uri", "timeout", "format", "output"}
@@ -170,13 +174,13 @@ def plan_query(op: Operation, accept: str | None, settings: Settings,
     """Read a query operation's parameters and checks; raises HTTPError for what is refused.
     `base_iri`: what relative IRIs in the query resolve against (the endpoint's URL)."""
     assert op.query is not None
-    fmt = op.one("format") or op.one("output")
-    if fmt:
+    # the first format named that kgraph knows; clients send several (SPARQLWrapper:
+    # format=tsv&format=text/tab-separated-values), and with none known, Accept decides
+    for fmt in (*op.params.get("format", []), *op.params.get("output", [])):
         name = fmt.strip().lower()
-        if name not in FORMAT_ALIASES and "/" not in name:
-            raise HTTPError(400, f"unknown format {fmt!r}: give a media type or one of "
-                            f"{', '.join(sorted(FORMAT_ALIASES))}")
-        accept = FORMAT_ALIASES.get(name, fmt)
+        if name in FORMAT_ALIASES or "/" in name:
+            accept = FORMAT_ALIASES.get(name, fmt)
+            break
     results_media = negotiate(accept, list(RESULT_FORMATS))
     rdf_media = negotiate(accept, list(RDF_FORMATS))
     if results_media is None and rdf_media is None:

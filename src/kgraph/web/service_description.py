@@ -28,7 +28,10 @@ def service_description(request: Request, store: AnyStore, *, queries: bool = Tr
     """What this endpoint does, as it is configured: the languages it takes (updates only where
     writes are possible), the union default graph only when it is on, SERVICE only when some
     endpoint is allowed."""
-    media = negotiate(request.headers.get("accept"), list(SERVED))
+    media = negotiate(request.headers.get("accept"), [*SERVED, "text/html"])
+    if media == "text/html":  # a browser opening the endpoint: the query page
+        return Response(status_code=303, headers={"Location": f"{request.scope.get('root_path', '')}/",
+                                                  "Vary": "Accept"})
     if media is None:
         raise HTTPError(406, "The service description is served as text/turtle, "
                         "application/n-triples, application/rdf+xml or application/ld+json")
