@@ -240,3 +240,131 @@ def test_the_start_up_summary_folds_many_source_graphs_into_one_row():
     assert "graph/source/s3 " not in compact.get() and "graph/entities" in compact.get()
     assert all(f"graph/source/s{i} " in full.get() for i in range(n))
     assert "http://e/empty" in full.get()
+
+
+@pytest.fixture(scope="module")
+def loaded_store(tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("cli-store") / "store"
+    assert kgraph("load", "--store", str(store)).returncode == 0
+    return store
+
+
+def test_version():
+    from kgraph import __version__
+
+    done = kgraph("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"kgraph {__version__}"
+
+
+def test_restore_never_replaces_a_folder_of_other_files(tmp_path, loaded_store):
+    dump = tmp_path / "all.nq"
+    assert kgraph("dump", str(dump), "--store", str(loaded_store)).returncode == 0
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("precious")
+    refused = kgraph("restore", str(dump), "--store", str(folder))
+    assert refused.returncode == 2 and "not a kgraph store" in refused.stderr
+    assert (folder / "thesis.txt").read_text() == "precious"
+    missing = kgraph("restore", str(tmp_path / "nope.nq"), "--store", str(tmp_path / "new"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    assert not (tmp_path / "new.restoring").exists()
+
+
+def test_restore_refuses_a_store_in_use(tmp_path, loaded_store):
+    import pyoxigraph as ox
+
+    dump = tmp_path / "all.nq"
+    assert kgraph("dump", str(dump), "--store", str(loaded_store)).returncode == 0
+    target = tmp_path / "in-use"
+    assert kgraph("restore", str(dump), "--store", str(target)).returncode == 0
+    held = ox.Store(str(target))  # as a running server holds it
+    try:
+        refused = kgraph("restore", str(dump), "--store", str(target))
+        assert refused.returncode == 2 and "in use" in refused.stderr
+        assert len(held) > 0
+    finally:
+        del held
+
+
+@pytest.mark.parametrize("graph,message", [
+    ("http://example.org/x> ; DROP GRAPH <http://example.org/g", "not an IRI"),
+    ("not an iri", "not an IRI"),
+    ("https://w3id.org/kgraph/graph/meta", "maintains"),
+])
+def test_load_checks_the_graph_option_first(tmp_path, loaded_store, graph, message):
+    before = kgraph("graphs", "--store", str(loaded_store)).stdout
+    f = tmp_path / "note.ttl"
+    f.write_text('<http://example.org/n> <http://www.w3.org/2000/01/rdf-schema#comment> "n"@en .\n')
+    done = kgraph("load", str(f), "--graph", graph, "--store", str(loaded_store))
+    assert done.returncode == 2 and message in done.stderr
+    assert kgraph("graphs", "--store", str(loaded_store)).stdout == before
+
+
+@pytest.mark.parametrize("command", [["query", "ASK {}"], ["graphs"], ["dump", "out.nq"],
+                                     ["validate", "--store", "--store-path"]])
+def test_reading_commands_need_a_store_and_create_none(tmp_path, command):
+    missing = tmp_path / "no-store"
+    args = [*command, str(missing)] if command[-1] == "--store-path" else [*command, "--store", str(missing)]
+    done = kgraph(*args, cwd=tmp_path)
+    assert done.returncode == 2 and "no store at" in done.stderr, done.stderr
+    assert not missing.exists()
+
+
+def test_reading_commands_read_a_store_a_server_holds(loaded_store):
+    import pyoxigraph as ox
+
+    held = ox.Store(str(loaded_store))
+    try:
+        done = kgraph("query", "--store", str(loaded_store), "-f", "csv", "ASK {}")
+        assert done.returncode == 0 and done.stdout.strip() == "true", done.stderr
+    finally:
+        del held
+
+
+def test_query_errors_are_one_line(tmp_path, loaded_store):
+    for args in (["query", f"@{tmp_path}/nope.rq"], ["query", "-f", "yaml", "ASK {}"],
+                 ["dump", str(tmp_path / "no/such/dir/x.nq")], ["dump", str(tmp_path / "x.ttl")],
+                 ["validate", "--format", "yaml"]):
+        done = kgraph(*args, "--store", str(loaded_store)) if args[0] != "validate" else kgraph(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0, done.stderr
+
+
+def test_query_union_option_overrides_the_setting(loaded_store):
+    import os
+
+    env = {**os.environ, "KGRAPH_UNION_DEFAULT_GRAPH": "false"}
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    for flag, positive in (("--union", True), ("--no-union", False)):
+        done = subprocess.run([sys.executable, "-m", "kgraph.cli", "query", "--store", str(loaded_store),
+                               "-f", "csv", flag, q], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert (int(done.stdout.splitlines()[1]) > 0) is positive
+
+
+def test_a_large_result_streams_into_a_pipe_that_closes(loaded_store):
+    q = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    done = subprocess.run(f"{sys.executable} -m kgraph.cli query --store {loaded_store} -f csv '{q}' | head -1",
+                          shell=True, capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "s,p,o" and "Traceback" not in done.stderr
+
+
+def test_serve_refuses_a_port_in_use_in_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = kgraph("serve", "--store", str(tmp_path / "store"), "--port", str(port))
+    assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert not (tmp_path / "store").exists()
+
+
+def test_serve_refuses_a_folder_of_other_files(tmp_path):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    done = kgraph("serve", "--store", str(folder), "--port", "0")
+    assert done.returncode == 2 and "not a kgraph store" in done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

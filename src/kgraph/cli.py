@@ -9,6 +9,7 @@ code: 2 for wrong input, 3 for data that violates the shapes, 1 for a fault.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -262,6 +263,11 @@ def load(
 
     settings = _settings(store=store, repository=repository, store_update_url=store_update_url,
                          store_graph_store_url=store_graph_store_url)
+    if graph is not None:
+        _check_graph_option(graph, settings)
+    for f in files or []:
+        if not f.is_file():
+            raise UserError(f"{f}: {'a directory, not a file' if f.is_dir() else 'no such file'}")
     s = _store(settings, writes="load")
     try:
         plan = [GraphFile(f, graph or graph_for_file(f, s.namespaces)) for f in files or []]
@@ -282,6 +288,22 @@ def load(
         out.print(f"loaded {report.triples} triples into {len(report.graphs)} graph(s) in {settings.store}")
     finally:
         s.close()
+
+
+def _check_graph_option(graph: str, settings: Settings) -> None:
+    """--graph names a graph by an absolute IRI, and never one kgraph maintains."""
+    from kgraph.namespaces import GRAPH_META, GRAPH_STAGING_PREFIX, GRAPH_TRUTHY, Namespaces
+
+    try:
+        ox.NamedNode(graph)
+    except ValueError as exc:
+        raise UserError(f"--graph {graph!r}: not an IRI ({exc})") from None
+    if ":" not in graph:
+        raise UserError(f"--graph {graph!r}: not an absolute IRI")
+    ns = Namespaces(settings.base_iri)
+    if graph in {ns.graph_iri(GRAPH_META), ns.graph_iri(GRAPH_TRUTHY), ns.graph_iri("audit")} \
+            or graph.startswith(ns.graph_iri(GRAPH_STAGING_PREFIX)):
+        raise UserError(f"--graph {graph}: kgraph maintains that graph; it is not loaded from files")
 
 
 class LoadProgress:
@@ -329,6 +351,8 @@ def validate(
 
     if engine not in ENGINES:
         raise UserError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if output not in ("text", "json", "turtle"):
+        raise UserError(f"--format must be text, json or turtle, not {output!r}")
     from kgraph.loading import GraphFile, derive_truthy, graph_for_file, load_files, plan_repository
     from kgraph.validation import validate_store
 
@@ -336,7 +360,7 @@ def validate(
                          store_graph_store_url=store_graph_store_url)
     files_of: dict[str, list[str]] = {}
     if store:
-        s = _whole_copy(_store(settings))
+        s = _whole_copy(_existing_store(settings, allow_empty=True))
     else:
         s = _store(settings, in_memory=True)
         plan = plan_repository(settings.repository, s.namespaces)
@@ -389,19 +413,23 @@ RDF_FORMATS = {
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "nquads": ox.RdfFormat.N_QUADS,
     "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
 }
 
 
 @app.command()
 def query(
     sparql: Annotated[str, typer.Argument(help="a SPARQL query, or @FILE / a path to a .rq file")],
-    output: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json, xml (SELECT/ASK); turtle, ntriples, rdfxml (CONSTRUCT)")] = "table",
+    output: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv, json, xml (SELECT/ASK); turtle, ntriples, nquads, rdfxml, jsonld (CONSTRUCT)")] = "table",
     store: StoreOpt = None,
     store_update_url: UpdateUrlOpt = None,
     store_graph_store_url: GraphStoreUrlOpt = None,
-    union: Annotated[bool, typer.Option("--union/--no-union", help="default graph = union of all graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = True,
+    union: Annotated[Optional[bool], typer.Option("--union/--no-union", help="default graph = union of all graphs [KGRAPH_UNION_DEFAULT_GRAPH]")] = None,
 ) -> None:
     """Run a SPARQL query against the store and print the results."""
+    if output != "table" and output not in FORMATS and output not in RDF_FORMATS:
+        raise UserError(f"--format {output}: use table, {', '.join(FORMATS)} (SELECT, ASK) or "
+                        f"{', '.join(RDF_FORMATS)} (CONSTRUCT, DESCRIBE)")
     settings = _settings(store=store, store_update_url=store_update_url,
                          store_graph_store_url=store_graph_store_url)
     text = sparql
@@ -409,16 +437,16 @@ def query(
         text = Path(sparql[1:]).read_text(encoding="utf-8")
     elif sparql.endswith(".rq") and Path(sparql).is_file():
         text = Path(sparql).read_text(encoding="utf-8")
-    s = _store(settings)
-    result = s.query(text, union_default_graph=union and settings.union_default_graph)
+    s = _existing_store(settings, allow_empty=True)
+    result = s.query(text, union_default_graph=settings.union_default_graph if union is None else union)
     if isinstance(result, ox.QueryBoolean):
         if output in FORMATS:
-            sys.stdout.write(result.serialize(format=FORMATS[output]).decode())
+            sys.stdout.buffer.write(result.serialize(format=FORMATS[output]) + b"\n")
         else:
             out.print("true" if bool(result) else "false")
     elif isinstance(result, ox.QuerySolutions):
-        if output in FORMATS:
-            sys.stdout.buffer.write(result.serialize(format=FORMATS[output]))
+        if output in FORMATS:  # written as it is read: a large result streams, head stops it
+            result.serialize(sys.stdout.buffer, format=FORMATS[output])
         elif output == "table":
             variables = [v.value for v in result.variables]
             table = Table(*variables, show_lines=False)
@@ -433,8 +461,8 @@ def query(
     else:
         fmt = RDF_FORMATS.get("turtle" if output == "table" else output)
         if fmt is None:
-            raise UserError(f"--format {output}: use turtle, ntriples or rdfxml for CONSTRUCT")
-        sys.stdout.buffer.write(ox.serialize(result, format=fmt, prefixes=s.namespaces.prefixes))
+            raise UserError(f"--format {output}: use {', '.join(RDF_FORMATS)} for CONSTRUCT")
+        ox.serialize(result, sys.stdout.buffer, format=fmt, prefixes=s.namespaces.prefixes)
 
 
 def _relative(path: Path) -> str:
@@ -496,7 +524,7 @@ def graphs(
     """List the named graphs of the store with their triple counts."""
     settings = _settings(store=store, store_update_url=store_update_url,
                          store_graph_store_url=store_graph_store_url)
-    s = _store(settings)
+    s = _existing_store(settings, allow_empty=True)
     print_summary(s)
     s.close()
 
@@ -738,9 +766,11 @@ def release(
         out.print(f"wrote {f}")
 
 
-def _existing_store(settings: Settings, *, writes: str | None = None):  # type: ignore[no-untyped-def]
-    """The store the settings name, which must hold data: a remote one connected to (see
-    _store), or a directory, opened read-only unless the command (`writes`) writes."""
+def _existing_store(settings: Settings, *, writes: str | None = None,  # type: ignore[no-untyped-def]
+                    allow_empty: bool = False):
+    """The store the settings name, which must exist (and hold data, unless `allow_empty`): a
+    remote one connected to (see _store), or a directory, opened read-only unless the command
+    (`writes`) writes, so that it also reads a store a running server holds."""
     from kgraph.namespaces import Namespaces
     from kgraph.store.embedded import EmbeddedStore
 
@@ -748,13 +778,18 @@ def _existing_store(settings: Settings, *, writes: str | None = None):  # type: 
         s = _store(settings, writes=writes)
     else:
         path = Path(settings.store)
-        if not path.exists():
+        if not _is_store(path):
             raise UserError(f"no store at {path}: run `kgraph load` first (or give --store)")
         s = EmbeddedStore(path, Namespaces(settings.base_iri), read_only=not writes)
-    if not s.graphs():
+    if not allow_empty and not s.graphs():
         s.close()
         raise UserError(f"the store at {settings.store} is empty: run `kgraph load` first")
     return s
+
+
+def _is_store(path: Path) -> bool:
+    """Whether `path` is a store directory (the engine's files: CURRENT names its manifest)."""
+    return path.is_dir() and (path / "CURRENT").is_file()
 
 
 # -- dump / restore --------------------------------------------------------------------------
@@ -766,11 +801,17 @@ def dump(
     store_update_url: UpdateUrlOpt = None,
     store_graph_store_url: GraphStoreUrlOpt = None,
 ) -> None:
-    """Write the whole dataset, every graph, to an N-Quads or TriG file."""
+    """Write the whole dataset, every graph, to an N-Quads or TriG file (`-`: N-Quads to
+    standard output)."""
     settings = _settings(store=store, store_update_url=store_update_url,
                          store_graph_store_url=store_graph_store_url)
+    if str(output) != "-" and output.suffix not in (".nq", ".nquads", ".trig"):
+        raise UserError(f"{output}: a dump is N-Quads (.nq) or TriG (.trig), with every graph")
     fmt = ox.RdfFormat.TRIG if output.suffix == ".trig" else ox.RdfFormat.N_QUADS
-    s = _store(settings)
+    s = _existing_store(settings, allow_empty=True)
+    if str(output) == "-":
+        s.dump(sys.stdout.buffer, fmt)
+        return
     tmp = output.with_name(output.name + ".partial")
     with tmp.open("wb") as f:
         s.dump(f, fmt)
@@ -798,26 +839,42 @@ def restore(
             "`tdb2.tdbloader`, Virtuoso's `ld_dir`...): see docs/scaling.md, \"Moving from the "
             "embedded store\"")
     fmt = ox.RdfFormat.TRIG if source.suffix == ".trig" else ox.RdfFormat.N_QUADS
+    if not source.is_file():
+        raise UserError(f"{source}: no such file (a dump: .nq or .trig)")
     target = Path(settings.store)
+    # only a store, or nothing, is ever replaced: never a folder of other files
+    if target.exists() and not _is_store(target) and not (target.is_dir() and not any(target.iterdir())):
+        raise UserError(f"{target} is not a kgraph store (it holds other files): restore replaces "
+                        "only a store; give --store a store directory or a new path")
+    held = None
+    if _is_store(target):  # held while it is swapped: refused if a server has it open
+        try:
+            held = ox.Store(str(target))
+        except OSError as exc:
+            raise UserError(f"the store at {target} is in use ({exc}): stop the server first") from None
     fresh = target.with_name(target.name + ".restoring")
     shutil.rmtree(fresh, ignore_errors=True)
     from kgraph.store.embedded import EmbeddedStore
     from kgraph.namespaces import Namespaces
 
-    new = EmbeddedStore(fresh, Namespaces(settings.base_iri))
     try:
-        new.bulk_extend(ox.parse(path=str(source), format=fmt))
-    except SyntaxError as exc:
-        new.close()
+        new = EmbeddedStore(fresh, Namespaces(settings.base_iri))
+        try:
+            new.bulk_extend(ox.parse(path=str(source), format=fmt))
+        except SyntaxError as exc:
+            raise parse_error(exc, str(source)) from None
+        finally:
+            count = new.count()
+            new.close()
+    except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
-        raise parse_error(exc, str(source)) from None
-    count = new.count()
-    new.close()
+        raise
     old = target.with_name(target.name + ".replaced")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)
     fresh.rename(target)
+    del held  # the old store's lock goes with it
     shutil.rmtree(old, ignore_errors=True)
     out.print(f"restored {count} quads into {target}")
 
@@ -872,6 +929,12 @@ def serve(
         max_body_bytes=max_body_bytes, max_concurrent_queries=max_concurrent_queries,
         service_allow_list=service_allow_list, queue_wait=queue_wait, cache_bytes=cache_bytes,
         replica_max_quads=replica_max_quads)
+    _check_can_listen(settings.host, settings.port)
+    if not settings.remote_store:
+        path = Path(settings.store)
+        if path.exists() and not _is_store(path) and not (path.is_dir() and not any(path.iterdir())):
+            raise UserError(f"{path} is not a kgraph store (it holds other files): give --store a "
+                            "store directory, or a new path for a new store")
     s = _store(settings)
     asked = check
     rederive = False
@@ -908,12 +971,59 @@ def serve(
     run(settings, s, rederive=rederive)
 
 
+def _check_can_listen(host: str, port: int) -> None:
+    """Refuse at once, before the store is opened or loaded, an address another process holds."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UserError(f"cannot listen on {host}:{port}: {exc.strerror} (is another "
+                            "server running? give --port)") from None
+
+
 def main() -> None:
     try:
         app()
     except KgraphError as exc:
         err.print(f"kgraph: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
+    except BrokenPipeError:  # the reader stopped (`| head`): stop too, quietly, as `yes | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
+    except OSError as exc:  # a file the command was told to read or write (the store's own
+        # failures are StoreError): wrong input, said in one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"kgraph: {where}{exc.strerror or exc}", markup=False, highlight=False)
+        sys.exit(2)
+    except UnicodeDecodeError as exc:
+        err.print(f"kgraph: a file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                  markup=False, highlight=False)
+        sys.exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from kgraph import __version__
+
+        out.print(f"kgraph {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """A provenance-first knowledge graph of conflict reporting, served over SPARQL."""
 
 
 if __name__ == "__main__":
