@@ -368,3 +368,11 @@ def test_serve_refuses_a_folder_of_other_files(tmp_path):
     done = kgraph("serve", "--store", str(folder), "--port", "0")
     assert done.returncode == 2 and "not a kgraph store" in done.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_fmt_reports_a_syntax_error_with_file_and_line(tmp_path):
+    (tmp_path / "data" / "ttl").mkdir(parents=True)
+    bad = tmp_path / "data" / "ttl" / "x.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e .\n")
+    done = kgraph("fmt", "--repository", str(tmp_path))
+    assert done.returncode == 2 and "x.ttl:3:" in done.stderr and "Traceback" not in done.stderr

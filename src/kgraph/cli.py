@@ -499,8 +499,12 @@ def fmt(
     files = sorted((settings.repository / "data" / "ttl").rglob("*.ttl"))
     if not files:
         raise UserError("no data/ttl/**/*.ttl files found")
+    from kgraph.loading import parse_bytes
+
     for path in files:
         text = path.read_text(encoding="utf-8")
+        # the engine's parser first: a syntax error is reported as file:line:column
+        parse_bytes(text.encode("utf-8"), ox.RdfFormat.TURTLE, ns, source=_relative(path))
         canon = canonical_text(text, ns)
         if canon != text:
             bad.append(path)
