@@ -395,3 +395,9 @@ def test_links_carry_the_root_path_behind_a_proxy(seed_store):
     assert r.status_code == 303 and r.headers["location"] == f"/kgraph/doc/{PERSON}"
     page = proxied.get(f"/doc/{PERSON}", headers={"Accept": "text/html"}).text
     assert 'href="/kgraph/id/country/russia"' in page
+
+
+def test_every_document_links_the_data_s_licence(client):
+    r = client.get(f"/doc/{PERSON}", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert '<https://creativecommons.org/licenses/by/4.0/>; rel="license"' in r.headers["link"]

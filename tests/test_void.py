@@ -140,3 +140,16 @@ def test_a_write_invalidates_the_cached_counts():
     after = parse(client.get("/.well-known/void").content)
     assert number(after, DATASET, "triples") == number(before, DATASET, "triples") + 1
     assert len(objects(after, DATASET, "subset")) == len(objects(before, DATASET, "subset")) + 1
+
+
+def test_the_dataset_and_each_subset_name_a_dump_that_downloads(client, described):
+    (dump,) = objects(described, DATASET, "dataDump")
+    assert dump == ox.NamedNode("http://testserver/store")
+    whole = client.get(dump.value.removeprefix("http://testserver"), headers={"Accept": "application/n-quads"})
+    assert whole.status_code == 200 and whole.text.count("\n") == len(list(ox.parse(whole.content, format=ox.RdfFormat.N_QUADS)))
+    subsets = objects(described, DATASET, "subset")
+    assert subsets
+    for subset in subsets[:3]:
+        (graph_dump,) = objects(described, subset, "dataDump")
+        got = client.get(graph_dump.value.removeprefix("http://testserver"), headers={"Accept": "text/turtle"})
+        assert got.status_code == 200 and len(got.content) > 0

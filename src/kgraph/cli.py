@@ -438,7 +438,10 @@ def query(
     elif sparql.endswith(".rq") and Path(sparql).is_file():
         text = Path(sparql).read_text(encoding="utf-8")
     s = _existing_store(settings, allow_empty=True)
-    result = s.query(text, union_default_graph=settings.union_default_graph if union is None else union)
+    try:
+        result = s.query(text, union_default_graph=settings.union_default_graph if union is None else union)
+    except RuntimeError as exc:  # the engine refuses what the query asks (an unknown function)
+        raise UserError(f"the query cannot be evaluated: {exc}") from None
     if isinstance(result, ox.QueryBoolean):
         if output in FORMATS:
             sys.stdout.buffer.write(result.serialize(format=FORMATS[output]) + b"\n")
@@ -449,7 +452,9 @@ def query(
             result.serialize(sys.stdout.buffer, format=FORMATS[output])
         elif output == "table":
             variables = [v.value for v in result.variables]
-            table = Table(*variables, show_lines=False)
+            table = Table(show_lines=False)
+            for v in variables:  # folded, never cut: piped or narrow, every IRI stays whole
+                table.add_column(v, overflow="fold")
             rows = 0
             for solution in result:
                 table.add_row(*(_show(solution[v]) for v in variables))
@@ -675,7 +680,9 @@ def _print_audit_tables(results, s, *, show_all: bool, rows: bool) -> None:  # t
             for chain in chains(r.rows):
                 t.add_row(short(chain.claim), _escape(describe(chain, labels.label)))
         else:
-            t = Table(*r.variables, title=f"{r.name}: {r.audit.title}", show_lines=False)
+            t = Table(title=f"{r.name}: {r.audit.title}", show_lines=False)
+            for v in r.variables:
+                t.add_column(v, overflow="fold")
             for row in r.rows:
                 t.add_row(*(_escape(short(row.get(v))) for v in r.variables))
         out.print(t)

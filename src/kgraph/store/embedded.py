@@ -12,7 +12,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from kgraph.errors import QueryError, StoreError
+from kgraph.errors import StoreError
 from kgraph.namespaces import GRAPH_STAGING_PREFIX, Namespaces
 from kgraph.sparql_text import check_nesting
 from kgraph.store.base import QueryResult, Term, query_error
@@ -107,8 +107,6 @@ class EmbeddedStore:
             return self._store.query(query, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise query_error(exc) from None
-        except RuntimeError as exc:  # what the query asks is refused (an unknown function)
-            raise QueryError(f"the query cannot be evaluated: {exc}") from None
         except OSError as exc:
             raise StoreError(f"the store failed while reading: {exc}") from exc
 
@@ -139,8 +137,6 @@ class EmbeddedStore:
             self._store.update(update, prefixes=self.namespaces.prefixes)
         except SyntaxError as exc:
             raise query_error(exc, "update") from None
-        except RuntimeError as exc:  # what the update asks is refused (DROP of a missing graph)
-            raise QueryError(f"the update cannot be applied: {exc}") from None
         except OSError as exc:
             raise StoreError(f"the store failed while writing: {exc}") from exc
 

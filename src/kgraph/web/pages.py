@@ -37,7 +37,13 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
-from kgraph.namespaces import GRAPH_ONTOLOGY, GRAPH_TRUTHY, GRAPH_VOCABULARIES, Namespaces
+from kgraph.namespaces import (
+    GRAPH_DATASET,
+    GRAPH_ONTOLOGY,
+    GRAPH_TRUTHY,
+    GRAPH_VOCABULARIES,
+    Namespaces,
+)
 from kgraph.web.conneg import negotiate
 from kgraph.web.context import WebContext
 
@@ -1115,6 +1121,9 @@ def router(ctx: WebContext) -> APIRouter:
         links = [f'<{a["href"]}>; rel="alternate"; type="{a["type"]}"'
                  for a in alternates(root, "/doc/" + base_rest) if a["type"] != media]
         links.append(f'<{iri}>; rel="describes"')
+        licence = select(ctx, "pages/licence.rq", {"graph": ox.NamedNode(ns.graph_iri(GRAPH_DATASET))})
+        if licence:  # the data's terms, reachable from every document (LD Best Practices)
+            links.append(f'<{licence[0]["licence"].value}>; rel="license"')
         headers = {"Link": ", ".join(links)}
         if fixed is None:
             headers["Content-Location"] = f"{root}/doc/{base_rest}{SUFFIX_OF[media]}"

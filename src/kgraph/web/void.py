@@ -10,6 +10,7 @@ whole store:
     void:propertyPartition [ void:property P ; void:triples n ] per property
     void:subset [ sd:name <graph> ; void:triples n ; ... ]      per named graph
     void:sparqlEndpoint <…/sparql>                              absolute, from the request
+    void:dataDump <…/store> (each subset: <…/store?graph=…>)    the Graph Store's downloads
     void:uriSpace, void:vocabulary, dcterms:license
 
 The counts come from the queries in `queries/void/` and are cached until the store's graph list
@@ -21,7 +22,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -96,7 +97,10 @@ def vocabularies(stats: Statistics, kg: str) -> list[str]:
     return sorted(found)
 
 
-def describe(stats: Statistics, ctx: WebContext, endpoint: str) -> list[ox.Triple]:
+def describe(stats: Statistics, ctx: WebContext, endpoint: str,
+             graph_store: str | None = None) -> list[ox.Triple]:
+    """`graph_store`: the Graph Store's URL, where the whole dataset and each graph are
+    downloaded (void:dataDump)."""
     ns = ctx.namespaces
     d = ox.NamedNode(stats.dataset)
     out = list(stats.description)
@@ -115,6 +119,8 @@ def describe(stats: Statistics, ctx: WebContext, endpoint: str) -> list[ox.Tripl
     add(d, VOID + "properties", count(len(stats.properties)))
     add(d, VOID + "sparqlEndpoint", ox.NamedNode(endpoint))
     add(d, VOID + "uriSpace", ox.Literal(ns.id))
+    if graph_store:
+        add(d, VOID + "dataDump", ox.NamedNode(graph_store))
     for namespace in vocabularies(stats, ns.kg):
         add(d, VOID + "vocabulary", ox.NamedNode(namespace))
     for i, (cls, entities) in enumerate(stats.classes):
@@ -135,6 +141,8 @@ def describe(stats: Statistics, ctx: WebContext, endpoint: str) -> list[ox.Tripl
         add(part, VOID + "triples", count(triples))
         add(part, VOID + "distinctSubjects", count(subjects))
         add(part, VOID + "distinctObjects", count(objects))
+        if graph_store:
+            add(part, VOID + "dataDump", ox.NamedNode(f"{graph_store}?graph={quote(graph, safe='')}"))
     return sort_triples(out, stats.dataset)
 
 
@@ -160,7 +168,8 @@ def router(ctx: WebContext) -> APIRouter:
         if media is None:
             return not_acceptable(RDF_MEDIA)
         endpoint = urljoin(str(request.base_url), "sparql")
-        body = serialize(describe(statistics(), ctx, endpoint), media, ctx.namespaces)
+        dumps = urljoin(str(request.base_url), "store")
+        body = serialize(describe(statistics(), ctx, endpoint, dumps), media, ctx.namespaces)
         return conditional(request, body, media)
 
     return api
