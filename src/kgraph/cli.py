@@ -292,7 +292,7 @@ def load(
 
 def _check_graph_option(graph: str, settings: Settings) -> None:
     """--graph names a graph by an absolute IRI, and never one kgraph maintains."""
-    from kgraph.namespaces import GRAPH_META, GRAPH_STAGING_PREFIX, GRAPH_TRUTHY, Namespaces
+    from kgraph.namespaces import Namespaces
 
     try:
         ox.NamedNode(graph)
@@ -300,9 +300,7 @@ def _check_graph_option(graph: str, settings: Settings) -> None:
         raise UserError(f"--graph {graph!r}: not an IRI ({exc})") from None
     if ":" not in graph:
         raise UserError(f"--graph {graph!r}: not an absolute IRI")
-    ns = Namespaces(settings.base_iri)
-    if graph in {ns.graph_iri(GRAPH_META), ns.graph_iri(GRAPH_TRUTHY), ns.graph_iri("audit")} \
-            or graph.startswith(ns.graph_iri(GRAPH_STAGING_PREFIX)):
+    if Namespaces(settings.base_iri).maintained(graph):
         raise UserError(f"--graph {graph}: kgraph maintains that graph; it is not loaded from files")
 
 
@@ -803,6 +801,13 @@ def _is_store(path: Path) -> bool:
     return path.is_dir() and (path / "CURRENT").is_file()
 
 
+def _refuse_other_files(path: Path) -> None:
+    """A command that makes or replaces a store there refuses a path holding anything else."""
+    if path.exists() and not _is_store(path) and not (path.is_dir() and not any(path.iterdir())):
+        raise UserError(f"{path} is not a kgraph store (it holds other files): give --store a "
+                        "store directory, or a new path for a new store")
+
+
 # -- dump / restore --------------------------------------------------------------------------
 
 @app.command()
@@ -853,10 +858,7 @@ def restore(
     if not source.is_file():
         raise UserError(f"{source}: no such file (a dump: .nq or .trig)")
     target = Path(settings.store)
-    # only a store, or nothing, is ever replaced: never a folder of other files
-    if target.exists() and not _is_store(target) and not (target.is_dir() and not any(target.iterdir())):
-        raise UserError(f"{target} is not a kgraph store (it holds other files): restore replaces "
-                        "only a store; give --store a store directory or a new path")
+    _refuse_other_files(target)  # only a store, or nothing, is ever replaced
     held = None
     if _is_store(target):  # held while it is swapped: refused if a server has it open
         try:
@@ -942,10 +944,7 @@ def serve(
         replica_max_quads=replica_max_quads)
     _check_can_listen(settings.host, settings.port)
     if not settings.remote_store:
-        path = Path(settings.store)
-        if path.exists() and not _is_store(path) and not (path.is_dir() and not any(path.iterdir())):
-            raise UserError(f"{path} is not a kgraph store (it holds other files): give --store a "
-                            "store directory, or a new path for a new store")
+        _refuse_other_files(Path(settings.store))
     s = _store(settings)
     asked = check
     rederive = False

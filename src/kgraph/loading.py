@@ -107,15 +107,7 @@ def parse_bytes(
 ) -> list[ox.Triple]:
     """Parse a serialisation into triples (quads' graph names are dropped only for graph
     formats). Errors carry `source:line:column`."""
-    try:
-        quads = [
-            q
-            for q in ox.parse(data, format=fmt, base_iri=base_iri, without_named_graphs=True)
-        ]
-    except SyntaxError as exc:
-        raise parse_error(exc, source) from None
-    except ValueError as exc:
-        raise ParseError(str(exc), Location(source=source)) from None
+    quads = _parse(data, fmt, source, base_iri, without_named_graphs=True)
     return [rebase_triple(ox.Triple(q.subject, q.predicate, q.object), namespaces) for q in quads]
 
 
@@ -129,20 +121,25 @@ def parse_dataset_bytes(
 ) -> list[ox.Quad]:
     """Parse a dataset serialisation (TriG, N-Quads) into quads, graph names kept and IRIs
     rebased. Errors carry `source:line:column`."""
-    try:
-        quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
-    except SyntaxError as exc:
-        raise parse_error(exc, source) from None
-    except ValueError as exc:
-        raise ParseError(str(exc), Location(source=source)) from None
     out = []
-    for q in quads:
+    for q in _parse(data, fmt, source, base_iri):
         t = rebase_triple(ox.Triple(q.subject, q.predicate, q.object), namespaces)
         graph = q.graph_name
         if isinstance(graph, ox.NamedNode):
             graph = _rebase(graph, namespaces.base) if namespaces.base != DEFAULT_BASE_IRI else graph
         out.append(ox.Quad(t.subject, t.predicate, t.object, graph))  # type: ignore[arg-type]
     return out
+
+
+def _parse(data: bytes, fmt: ox.RdfFormat, source: str, base_iri: str | None,
+           **options: bool) -> list[ox.Quad]:
+    """All the quads of a serialisation; a syntax error as ParseError at `source:line:column`."""
+    try:
+        return list(ox.parse(data, format=fmt, base_iri=base_iri, **options))
+    except SyntaxError as exc:
+        raise parse_error(exc, source) from None
+    except ValueError as exc:
+        raise ParseError(str(exc), Location(source=source)) from None
 
 
 def parse_error(exc: SyntaxError, source: str) -> ParseError:

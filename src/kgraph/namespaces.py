@@ -65,6 +65,13 @@ class Namespaces:
     def graph_iri(self, name: str) -> str:
         return self.graph + name
 
+    def maintained(self, graph: str) -> bool:
+        """Whether kgraph keeps the graph itself (the write log, the truthy graph, the audit
+        findings, a load's staging graphs): no file or request writes it."""
+        return (graph in {self.graph_iri(GRAPH_META), self.graph_iri(GRAPH_TRUTHY),
+                          self.graph_iri(GRAPH_AUDIT)}
+                or graph.startswith(self.graph_iri(GRAPH_STAGING_PREFIX)))
+
     @property
     def prefixes(self) -> dict[str, str]:
         """Prefixes for queries: the standard ones and kgraph's own."""
@@ -85,6 +92,7 @@ GRAPH_ENTITIES = "entities"
 GRAPH_DATASET = "dataset"
 GRAPH_TRUTHY = "truthy"
 GRAPH_META = "meta"
+GRAPH_AUDIT = "audit"
 GRAPH_WITHDRAWN = "withdrawn"
 GRAPH_SOURCE_PREFIX = "source/"
 GRAPH_STAGING_PREFIX = "staging/"

@@ -78,9 +78,6 @@ class WriteGate:
         self.on_commit = on_commit
         self._lock = threading.Lock()
         ns = store.namespaces
-        self._protected = {ns.graph_iri(GRAPH_META), ns.graph_iri(GRAPH_TRUTHY),
-                           ns.graph_iri("audit")}
-        self._staging = ns.graph_iri(GRAPH_STAGING_PREFIX)
         self._shape_graphs = {ns.graph_iri(g) for g in (GRAPH_ONTOLOGY, GRAPH_VOCABULARIES, GRAPH_SHAPES)}
 
     # operations --------------------------------------------------------------------------------
@@ -166,12 +163,13 @@ class WriteGate:
             added, removed = _difference(self.store, scratch, scope)
             # graphs created or dropped empty change no quad, and are still seen by queries: an
             # update may do that to any graph, a Graph Store request to its own only
-            before = set(self.store.graphs())
             after = {g.value for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
-            if scope is not None:
+            if scope is None:
+                before = set(self.store.graphs())
+                created, dropped = after - before, before - after
+            else:  # its own graphs only, said with SILENT: no listing of the store's graphs
                 names = {g for g in scope if g is not None}
-                before, after = before & names, after & names
-            created, dropped = after - before, before - after
+                created, dropped = after & names, names - after
             kept = self._maintained_touched(update, added, removed, created | dropped, allowed or set())
             if kept:  # an operation over every graph: those kgraph maintains stay as they are
                 added = [q for q in added if _graph_name(q) not in kept]
@@ -225,8 +223,8 @@ class WriteGate:
         update changed without naming them (CLEAR ALL, DROP NAMED, a pattern over GRAPH ?g):
         those are kept as they are. One the update names is refused (WriteRefused)."""
         touched = {_graph_name(q) for q in (*added, *removed)} | graphs
-        maintained = {g for g in touched if (g in self._protected and g not in allowed)
-                      or g.startswith(self._staging)}
+        maintained = {g for g in touched
+                      if self.store.namespaces.maintained(g) and g not in allowed}
         named = maintained & named_iris(update, self.store.namespaces.prefixes)
         if named:
             raise WriteRefused(f"the graph {min(named)} is maintained by kgraph and cannot be written")

@@ -319,7 +319,7 @@ def check_service(query: str, allowed: list[str]) -> None:
         if iri is None:
             raise HTTPError(403, "SERVICE is allowed only with an endpoint written as a full IRI "
                             "(<http://...>), never a variable or a prefixed name")
-        if not any(iri.startswith(prefix) for prefix in allowed):
+        if not _allowed(iri, allowed):
             raise HTTPError(403, f"SERVICE <{iri}> is not allowed on this server (allowed: "
                             f"{', '.join(allowed) or 'none'}; set KGRAPH_SERVICE_ALLOW_LIST)")
 
@@ -354,11 +354,16 @@ def check_update(update: str, allowed: list[str]) -> None:
     its IRI starts with an allow-listed prefix."""
     check_service(update, allowed)
     for iri in load_sources(update):
-        if iri is None or not any(iri.startswith(prefix) for prefix in allowed):
+        if iri is None or not _allowed(iri, allowed):
             raise HTTPError(403, f"LOAD {'<' + iri + '>' if iri else 'of that source'} is not "
                             f"allowed on this server (allowed: {', '.join(allowed) or 'none'}; set "
                             "KGRAPH_SERVICE_ALLOW_LIST); send the data with the Graph Store "
                             "protocol instead")
+
+
+def _allowed(iri: str, allowed: list[str]) -> bool:
+    """Whether the server may call `iri` (KGRAPH_SERVICE_ALLOW_LIST: IRI prefixes)."""
+    return any(iri.startswith(prefix) for prefix in allowed)
 
 
 def using(op: Operation, update: str) -> str:
