@@ -5,7 +5,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kgraph.errors import ParseError
+from kgraph.errors import ParseError, StoreError
 from kgraph.loading import GraphFile, load_files, load_repository, plan_repository
 from kgraph.namespaces import Namespaces
 from kgraph.settings import REPOSITORY_ROOT, Settings
@@ -44,6 +44,29 @@ def test_reloading_replaces_the_graph(tmp_path: Path, empty_store):
     load_files(empty_store, [GraphFile(f, "http://g/1")])
     quads = list(empty_store.quads("http://g/1"))
     assert [q.subject.value for q in quads] == ["http://example.org/x"]
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_a_replacement_that_fails_midway_leaves_the_graph_as_it_was(tmp_path: Path, on_disk: bool):
+    """A new graph is written in place, an existing one through a staging graph: either way a
+    failure while the quads are read leaves nothing of them."""
+    store = open_store(Settings(store=tmp_path / "store"), in_memory=not on_disk)
+    node = ox.NamedNode("http://example.org/a")
+
+    def failing(n: int):
+        for i in range(n):
+            yield ox.Quad(node, node, ox.Literal(i))
+        raise ValueError("cut off")
+
+    for before in (0, 3):  # the graph is absent, then holds three triples
+        if before:
+            kept = (ox.Quad(node, node, ox.Literal(-i)) for i in range(1, 4))
+            assert store.replace_graph("http://g/1", kept) == 3
+        with pytest.raises(ValueError):
+            store.replace_graph("http://g/1", failing(1000))
+        assert store.count("http://g/1") == before
+        assert store.graphs() == (["http://g/1"] if before else [])
+    store.close()
 
 
 def test_loading_the_repository_twice_gives_the_same_dataset():
@@ -92,12 +115,22 @@ class DiesInTheSecondBulkLoad:  # the engine, until the process is killed
     def __getattr__(self, name):
         return getattr(real, name)
 
+    def __len__(self):
+        return len(real)
+
     def bulk_extend(self, quads):
         calls.append(1)
         if len(calls) == 2:
             real.bulk_extend(itertools.islice(quads, 1))  # part of the batch is written
             os._exit(9)  # no clean-up of any kind runs
         real.bulk_extend(quads)
+
+    def bulk_load(self, **kwargs):  # batches parsed by a child process come as N-Quads files
+        calls.append(1)
+        if len(calls) == 2:
+            real.bulk_extend(itertools.islice(ox.parse(path=kwargs["path"], format=kwargs["format"]), 1))
+            os._exit(9)
+        real.bulk_load(**kwargs)
 
 store._store = DiesInTheSecondBulkLoad()
 files = [(Path(f), ox.RdfFormat.TURTLE, f"http://g/n{i}") for i, f in enumerate(sys.argv[2:])]
@@ -130,16 +163,19 @@ def test_a_bulk_load_cut_off_midway_is_dropped_on_open(tmp_path: Path):
     reopened.close()
 
 
+@pytest.mark.parametrize("duplicates", [True, False])
 @pytest.mark.parametrize("batch_bytes", [1, 700, 10**9])
-def test_new_graphs_load_in_batches_as_file_by_file(tmp_path: Path, batch_bytes: int):
+def test_new_graphs_load_in_batches_as_file_by_file(tmp_path: Path, batch_bytes: int, duplicates: bool):
     """However the files are grouped into bulk loads, each graph holds its file's triples
     (duplicates once, blank nodes kept apart per file, relative IRIs against the file) and
-    the counts are the graphs' sizes."""
+    the counts are the graphs' sizes, whether or not a file states a triple twice (the
+    loader counts what it reads, and counts the graphs only when that differs)."""
     files = []
     for i in range(7):
         f = tmp_path / f"s{i}.ttl"
-        f.write_text(f"@prefix ex: <http://example.org/> .\nex:a ex:b {i}, {i}, \"x{i}\"@en .\n"
-                     f"<rel/{i}> ex:c [ ex:d ex:e ] .\n" + "ex:m ex:n ex:o .\n" * (i % 3))
+        twice = f"{i}, {i}" if duplicates else f"{i}"
+        f.write_text(f"@prefix ex: <http://example.org/> .\nex:a ex:b {twice}, \"x{i}\"@en .\n"
+                     f"<rel/{i}> ex:c [ ex:d ex:e ] .\n" + "ex:m ex:n ex:o .\n" * (i % 3 if duplicates else 1))
         files.append((f, ox.RdfFormat.TURTLE, f"http://g/s{i}"))
     store = open_store(Settings(store=tmp_path / "store"))
     seen: list[tuple[str, int]] = []
@@ -165,6 +201,28 @@ def test_a_malformed_file_in_a_batch_is_named_and_nothing_is_loaded(tmp_path: Pa
     with pytest.raises(ParseError) as info:
         load_files(store, files)
     assert "s3.ttl:3:" in str(info.value)
+    assert store.count() == 0 and store.graphs() == []
+    store.close()
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 10**9])
+def test_a_syntax_error_or_a_vanished_file_in_any_batch_loads_nothing(tmp_path: Path, batch_bytes: int):
+    """In one batch (parsed here) or several (parsed by a child process while the previous
+    batch is written), a syntax error names its file, line and column, a file that cannot be
+    read fails the load, and nothing stays in the store."""
+    files = []
+    for i in range(5):
+        f = tmp_path / f"s{i}.ttl"
+        f.write_text(BAD if i == 3 else GOOD)
+        files.append((f, ox.RdfFormat.TURTLE, f"http://g/s{i}"))
+    store = open_store(Settings(store=tmp_path / "store"))
+    with pytest.raises(SyntaxError) as info:
+        store.replace_graphs_from_files(files, batch_bytes=batch_bytes)
+    assert (info.value.filename, info.value.lineno) == (str(files[3][0]), 3) and info.value.offset
+    assert store.count() == 0 and store.graphs() == []
+    files[3][0].unlink()
+    with pytest.raises(StoreError, match="s3.ttl"):
+        store.replace_graphs_from_files(files, batch_bytes=batch_bytes)
     assert store.count() == 0 and store.graphs() == []
     store.close()
 

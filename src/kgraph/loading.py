@@ -274,15 +274,16 @@ def derive_truthy(store: AnyStore, changed: Sequence[ox.Quad] | None = None) -> 
     claims about s alone (their stance, rank, references and passages), so the triples of
     every other subject stay as they are. Returns the number of truthy triples written."""
     truthy = store.namespaces.graph_iri(GRAPH_TRUTHY)
-    query = (QUERIES / "truthy.rq").read_text(encoding="utf-8")
     subjects = None if changed is None else _truthy_subjects(store, changed)
     if subjects is None:
         # Over the union of all graphs: the query's patterns match claims only, which live in
         # the source graphs (the engine's union is one scan, a list of graphs is one per graph).
-        triples = list(store.query(query, union_default_graph=True))  # type: ignore[arg-type]
+        whole = (QUERIES / "truthy-whole.rq").read_text(encoding="utf-8")
+        triples = list(store.query(whole, union_default_graph=True))  # type: ignore[arg-type]
         return store.replace_graph(truthy, _as_quads(triples))
     if not subjects:
         return 0
+    query = (QUERIES / "truthy.rq").read_text(encoding="utf-8")
     values = "VALUES ?s { " + " ".join(str(s) for s in sorted(subjects, key=str)) + " }"
     restricted, n = _SUBJECTS_LINE.subn(values + " ?c rdf:subject ?s .", query)
     if n != 2:

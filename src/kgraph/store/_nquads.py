@@ -1,0 +1,74 @@
+"""Files to N-Quads, batch by batch, in a process of its own: the parsing half of a bulk load.
+
+The engine's bulk loader takes about as long to sort and write a batch of quads as Python takes
+to parse the next one, and both hold this process (the loader consumes quads under the GIL).
+So when a load has several batches, a child process parses batch k+1 into an N-Quads file
+while the parent's loader writes batch k from the previous file; the engine reads N-Quads
+itself, without Python. The parent runs `python -m kgraph.store._nquads WORKDIR`, writes the
+batches as one JSON line, and reads one JSON line per batch:
+
+    {"batch": k, "path": ".../batch-k.nq", "files": [[path, quads read], ...]}
+    {"syntax": [message, filename, line, column, end line, end column]}   then the child exits
+    {"oserror": message}                                                    then the child exits
+
+It writes at most two batches ahead: before batch k+2 it waits for the parent's line saying
+that batch k was loaded (and its file removed), so the files on disk stay bounded whatever the
+size of the load. Blank nodes keep their labels, as when the parent parses the files itself.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+#: How many batches the child may have written and the parent not yet loaded.
+AHEAD = 2
+
+
+def _quads(path: str, media_type: str, graph: str, read: list[int]) -> Iterator[ox.Quad]:
+    target = ox.NamedNode(graph)
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    for q in ox.parse(path=path, format=fmt, base_iri=Path(path).resolve().as_uri(),
+                      without_named_graphs=True):
+        read[0] += 1
+        yield ox.Quad(q.subject, q.predicate, q.object, target)
+
+
+def _say(message: object) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def main(workdir: str) -> int:
+    batches: list[list[list[str]]] = json.loads(sys.stdin.readline())
+    for k, batch in enumerate(batches):
+        if k >= AHEAD and not sys.stdin.readline():  # the parent is gone: so are its files
+            shutil.rmtree(workdir, ignore_errors=True)
+            return 1
+        out = Path(workdir) / f"batch-{k}.nq"
+        files: list[tuple[str, int]] = []
+        path = ""
+        try:
+            with out.open("wb", buffering=1 << 20) as f:
+                for path, media_type, graph in batch:
+                    read = [0]
+                    ox.serialize(_quads(path, media_type, graph, read), f, ox.RdfFormat.N_QUADS)
+                    files.append((path, read[0]))
+        except SyntaxError as exc:
+            _say({"syntax": [str(exc.msg or exc), exc.filename or path, exc.lineno, exc.offset,
+                             getattr(exc, "end_lineno", None), getattr(exc, "end_offset", None)]})
+            return 0
+        except OSError as exc:
+            _say({"oserror": f"{path}: {exc.strerror or exc}"})
+            return 0
+        _say({"batch": k, "path": str(out), "files": files})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
