@@ -3,13 +3,36 @@ a query or an update (nesting depth, SERVICE and LOAD endpoints, FROM clauses, U
 injection).
 
 A small tokenizer skips IRIs, strings and comments, so a keyword inside them does not count.
+What a check finds in a short text is remembered (`by_text`): clients send the same queries
+again and again, and these scans cost a point lookup more than its evaluation's planning.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from kgraph.errors import Location, QueryError
+
+T = TypeVar("T")
+
+#: Texts up to this long have what the checks find in them remembered (a few hundred of them).
+MEMO_MAX_CHARS = 4096
+
+
+def by_text(check: Callable[..., T]) -> Callable[..., T]:
+    """Remember what a pure function of a text (and hashable arguments) returns, for short
+    texts; a long text is read every time, so the memory held stays small."""
+    remembered = functools.lru_cache(maxsize=512)(check)
+
+    @functools.wraps(check)
+    def read(text: str, *args: object) -> T:
+        return remembered(text, *args) if len(text) <= MEMO_MAX_CHARS else check(text, *args)
+
+    read.cache_info = remembered.cache_info  # type: ignore[attr-defined]
+    return read
 
 _TOKENS = re.compile(
     r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
@@ -26,16 +49,24 @@ MAX_NESTING = 128
 
 
 def check_nesting(text: str, what: str = "query") -> None:
+    line = _too_deep_at(text)
+    if line is not None:
+        raise QueryError(f"the {what} nests brackets more than {MAX_NESTING} deep; "
+                         "simplify it", Location(line, None, what))
+
+
+@by_text
+def _too_deep_at(text: str) -> int | None:
+    """The line where the text's brackets first nest deeper than MAX_NESTING, if they do."""
     depth = 0
     for m in _TOKENS.finditer(text):
         if m.group("open"):
             depth += 1
             if depth > MAX_NESTING:
-                line = text.count("\n", 0, m.start()) + 1
-                raise QueryError(f"the {what} nests brackets more than {MAX_NESTING} deep; "
-                                 "simplify it", Location(line, None, what))
+                return text.count("\n", 0, m.start()) + 1
         elif m.group("close"):
             depth -= 1
+    return None
 
 
 def _top_level_words(text: str):  # type: ignore[no-untyped-def]
@@ -50,25 +81,27 @@ def _top_level_words(text: str):  # type: ignore[no-untyped-def]
             yield m, m.group("word").upper()
 
 
+@by_text
 def has_dataset_clause(query: str) -> bool:
     """Whether the query names its own dataset (FROM / FROM NAMED)."""
     return any(word == "FROM" for _, word in _top_level_words(query))
 
 
-def service_endpoints(query: str) -> list[str | None]:
+def service_endpoints(query: str) -> tuple[str | None, ...]:
     """The endpoint of every SERVICE in the query; None for `SERVICE ?variable` or a prefixed
     name (which the caller cannot check without resolving prefixes: written as a full IRI, it
     can be)."""
     return _targets(query, "SERVICE")
 
 
-def load_sources(update: str) -> list[str | None]:
+def load_sources(update: str) -> tuple[str | None, ...]:
     """The IRI every LOAD of the update reads from (None when it is not written as a full IRI,
     which the grammar does not allow anyway)."""
     return _targets(update, "LOAD")
 
 
-def _targets(text: str, keyword: str) -> list[str | None]:
+@by_text
+def _targets(text: str, keyword: str) -> tuple[str | None, ...]:
     """The IRI that follows each `keyword` (after an optional SILENT), or None where another
     token follows it."""
     tokens = [m for m in _TOKENS.finditer(text)
@@ -83,7 +116,7 @@ def _targets(text: str, keyword: str) -> list[str | None]:
             rest = rest[1:]
         target = rest[0] if rest else None
         found.append(target.group("iri")[1:-1] if target is not None and target.group("iri") else None)
-    return found
+    return tuple(found)
 
 
 def named_iris(text: str, prefixes: dict[str, str]) -> set[str]:

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import re
 
+from kgraph.sparql_text import by_text
+
+
 _TOKEN = re.compile(
     r"""(?P<space>(?:\s|\#[^\n]*)+)
       | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
@@ -112,6 +115,7 @@ def _triple(r: _Reader, variables: list[str]) -> bool:
     return ok
 
 
+@by_text
 def streams(query: str) -> bool:
     """Whether `query` is one triple pattern, SELECT or ASK, with at most a LIMIT (see above)."""
     if len(query) > 4096:

@@ -84,8 +84,13 @@ def create_app(
         expose_headers=["Location", "Retry-After", "ETag", "WWW-Authenticate", "Content-Length"],
         max_age=3600,
     )
-    # Outermost of ours: point lookups and cached results skip routing and the CORS layer.
-    app.add_middleware(QueryFront, settings=settings, store=store, executor=executor)
+    # Outermost of all, around the framework's own error and body-limit layers too: point
+    # lookups and cached results skip every layer (a tenth of a lookup's cost). The front
+    # passes on anything it cannot answer whole, and catches its own failures, so those layers
+    # still see every other request.
+    framework_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: QueryFront(  # type: ignore[method-assign]
+        framework_stack(), settings=settings, store=store, executor=executor)
     # KgraphError and HTTPError are answered by the exception middleware; anything else is a
     # fault, answered 500 by the outermost middleware (and re-raised to the test client).
     app.add_exception_handler(RoutingError, render)
