@@ -8,7 +8,7 @@ import pytest
 
 from kgraph.loading import load_repository
 from kgraph.query import Request, WorkerExecutor
-from kgraph.query.replica import Replica, _changed_since
+from kgraph.query.replica import Replica, _changed_since, available_memory
 from kgraph.settings import REPOSITORY_ROOT, Settings
 from kgraph.store import open_store
 from kgraph.writes import WriteGate
@@ -151,6 +151,19 @@ def test_a_store_over_the_limit_stays_on_disk(seed, tmp_path):
         assert answer(ex, "ASK { GRAPH ?g { ?s ?p ?o } }") == [b"true"]
     finally:
         ex.close()
+
+
+@pytest.mark.parametrize(("share", "built"), [(1e-9, False), (0.5, True)])
+def test_a_replica_is_built_only_within_its_share_of_the_memory_available(seed, tmp_path, share, built):
+    assert available_memory() is not None, "this system says how much memory is available"
+    replica = Replica(ox, 10**6, tmp_path / "replica", memory_share=share)
+    (tmp_path / "replica").mkdir()
+    seed.checkpoint(tmp_path / "gen-1")
+    history = [(str(tmp_path / "gen-1"), None)]
+    replica.store_for(history[0][0], history)
+    assert replica.wait(60)
+    assert (replica.store_for(history[0][0], history) is not None) is built
+    assert replica.disabled is not built
 
 
 @pytest.mark.parametrize(("base", "snapshot", "expected"), [

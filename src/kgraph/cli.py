@@ -920,7 +920,7 @@ def serve(
     service_allow_list: Annotated[Optional[str], typer.Option(help="IRI prefixes SERVICE may call [KGRAPH_SERVICE_ALLOW_LIST]")] = None,
     queue_wait: Annotated[Optional[float], typer.Option(help="seconds a query waits for a slot [KGRAPH_QUEUE_WAIT]")] = None,
     cache_bytes: Annotated[Optional[int], typer.Option(help="memory for cached results; 0 = off [KGRAPH_CACHE_BYTES]")] = None,
-    replica_max_quads: Annotated[Optional[int], typer.Option(help="query workers answer from a copy of the store in memory while it holds at most this many quads; 0 = off [KGRAPH_REPLICA_MAX_QUADS]")] = None,
+    replica_max_quads: Annotated[Optional[int], typer.Option(help="query workers answer from a copy of the store in memory while it holds at most this many quads (default 2,000,000) and the copies fit in half the memory available; 0 = off [KGRAPH_REPLICA_MAX_QUADS]")] = None,
     check: Annotated[bool, typer.Option("--check/--no-check", help="validate the whole store against the shapes before serving (always done when the store was empty)")] = False,
 ) -> None:
     """Fill an empty store with the shipped ontology, shapes and data and validate it; print a

@@ -106,10 +106,11 @@ class Settings:
         default=4, metadata={"help": "queries evaluated at once; more get 503 + Retry-After"}
     )
     replica_max_quads: int = field(
-        default=0,
+        default=2_000_000,
         metadata={"help": "query workers answer from a copy of the store in memory, one each, "
-                  "while it holds at most this many quads (joins 3-6x faster; about 0.5 GiB "
-                  "per million quads per worker); 0 = off: they read the store on disk"},
+                  "while it holds at most this many quads and the copies fit in half the "
+                  "memory available (joins 3-6x faster; about 0.5 GiB per million quads per "
+                  "worker); 0 = off: they read the store on disk"},
     )
 
     cache_bytes: int = field(

@@ -254,7 +254,8 @@ def _answer(message: tuple[Any, ...]) -> QueryStream:
 # -- in worker processes ------------------------------------------------------------------------
 
 class _Worker:
-    def __init__(self, context: Any, replica_max_quads: int = 0, replica_dir: Path | None = None) -> None:
+    def __init__(self, context: Any, replica_max_quads: int = 0, replica_dir: Path | None = None,
+                 memory_share: float = 1.0) -> None:
         from kgraph.query import worker as worker_module
 
         parent, child = context.Pipe()
@@ -263,7 +264,8 @@ class _Worker:
         if replica_dir is not None:
             replica_dir.mkdir(parents=True)
         self.process = context.Process(target=worker_module.main,
-                                       args=(child, replica_max_quads, str(replica_dir or "")),
+                                       args=(child, replica_max_quads, str(replica_dir or ""),
+                                             memory_share),
                                        daemon=True, name="kgraph-query-worker")
         self.process.start()
         child.close()
@@ -338,7 +340,9 @@ class WorkerExecutor(QueryExecutor):
     def _spawn(self) -> _Worker:
         replica_dir = (self._root / f"replica-{next(self._replicas)}"
                        if self.replica_max_quads > 0 else None)
-        worker = _Worker(self._context, self.replica_max_quads, replica_dir)
+        # the workers' replicas together take at most half of the memory available
+        worker = _Worker(self._context, self.replica_max_quads, replica_dir,
+                         memory_share=0.5 / self.max_concurrent)
         with self._lock:
             self._workers.add(worker)
         return worker

@@ -37,10 +37,33 @@ from typing import Any
 Changes = Sequence[tuple[str, Sequence[str] | None]]
 
 
+#: What a replica takes while it is built, per quad: the dump, the parse and the store (at 1M
+#: quads a worker peaked at about 0.8 GB; bench/results/2026-11-27-1m.md), with a margin.
+BUILD_BYTES_PER_QUAD = 1000
+
+
+def available_memory() -> int | None:
+    """The memory the system can give without swapping (MemAvailable), in bytes; None when it
+    cannot be told."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 class Replica:
-    def __init__(self, ox: Any, max_quads: int, workdir: Path) -> None:
+    """`memory_share`: the fraction of the memory available when a build starts that this
+    replica may take (the workers share what is there: the executor gives each a part); a
+    store too large for it stays on disk, as one over `max_quads` does."""
+
+    def __init__(self, ox: Any, max_quads: int, workdir: Path, memory_share: float = 1.0) -> None:
         self._ox = ox
         self.max_quads = max_quads
+        self.memory_share = memory_share
         self.workdir = workdir
         self.store: Any = None
         self.of: str | None = None           # the checkpoint `store` equals
@@ -128,11 +151,16 @@ class Replica:
             with self._lock:
                 self.store = store = None  # let the old copy go before building the new one
             n = len(source)  # in the engine: 0.2 s for a million quads
-            if n > self.max_quads:
+            available = available_memory()
+            room = None if available is None else int(available * self.memory_share)
+            if n > self.max_quads or (room is not None and n * BUILD_BYTES_PER_QUAD > room):
                 with self._lock:
                     self.disabled = True
-                print(f"kgraph query worker {os.getpid()}: the store holds more than "
-                      f"{self.max_quads:,} quads: queries read it on disk", file=sys.stderr, flush=True)
+                why = (f"more than {self.max_quads:,} quads" if n > self.max_quads else
+                       f"{n:,} quads, too many for this worker's share of the memory available "
+                       f"({room / 2**30:.1f} GiB)")
+                print(f"kgraph query worker {os.getpid()}: the store holds {why}: queries read "
+                      "it on disk", file=sys.stderr, flush=True)
                 return
             # The dump runs in the engine without the GIL (most of the time: the worker answers
             # from disk meanwhile). Parsed by `ox.parse`, not `Store.load`, which would rename
@@ -179,4 +207,4 @@ def _changed_since(base: str | None, snapshot: str, changes: Changes) -> list[st
     return sorted(graphs)
 
 
-__all__ = ["Changes", "Replica"]
+__all__ = ["BUILD_BYTES_PER_QUAD", "Changes", "Replica", "available_memory"]

@@ -117,10 +117,12 @@ class Inline:
         self.message = message
 
 
-def main(conn: Connection, replica_max_quads: int = 0, replica_dir: str = "") -> None:
+def main(conn: Connection, replica_max_quads: int = 0, replica_dir: str = "",
+         memory_share: float = 1.0) -> None:
     """The worker's loop: serve jobs until the parent closes the connection. With
     `replica_max_quads`, jobs are answered from an in-memory copy of the store where it is up
-    to date (`kgraph.query.replica`), built in `replica_dir`."""
+    to date (`kgraph.query.replica`), built in `replica_dir`, within `memory_share` of the
+    memory available."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     import pyoxigraph as ox
 
@@ -130,7 +132,7 @@ def main(conn: Connection, replica_max_quads: int = 0, replica_dir: str = "") ->
 
         from kgraph.query.replica import Replica
 
-        replica = Replica(ox, replica_max_quads, Path(replica_dir))
+        replica = Replica(ox, replica_max_quads, Path(replica_dir), memory_share)
     store: Any = None
     opened: str | None = None
     while True:
