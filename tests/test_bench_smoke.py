@@ -69,7 +69,7 @@ def test_every_server_answered_every_cell(smoke):
     res = smoke["result"]
     names = [q["name"] for q in res["queries"]]
     assert len(names) >= 10
-    for server in ("kgraph", "kgraph+cache", "kgraph+memory", "oxigraph"):
+    for server in ("kgraph", "kgraph+cache", "kgraph+disk", "oxigraph"):
         s = res["servers"][server]
         assert "error" not in s, s.get("error")
         for key in ("ready_s", "rss_at_ready_mib", "peak_rss_mib", "command"):
@@ -84,7 +84,7 @@ def test_every_server_answered_every_cell(smoke):
                 assert key in cell, (server, name, key)
             assert cell["requests"] >= 1, (server, name)
     for name in names:
-        assert set(res["agreement"][name]["answers"]) == {"kgraph", "kgraph+cache", "kgraph+memory", "oxigraph"}
+        assert set(res["agreement"][name]["answers"]) == {"kgraph", "kgraph+cache", "kgraph+disk", "oxigraph"}
 
 
 def test_the_markdown_is_made_from_the_result(smoke):
