@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -30,13 +30,24 @@ import pyoxigraph as ox
 AHEAD = 2
 
 
-def _quads(path: str, media_type: str, graph: str, read: list[int]) -> Iterator[ox.Quad]:
-    target = ox.NamedNode(graph)
-    fmt = ox.RdfFormat.from_media_type(media_type)
-    for q in ox.parse(path=path, format=fmt, base_iri=Path(path).resolve().as_uri(),
-                      without_named_graphs=True):
-        read[0] += 1
-        yield ox.Quad(q.subject, q.predicate, q.object, target)
+def parsed(files: Iterable[tuple[Path, ox.RdfFormat, str]],
+           on_file: Callable[[Path, str, int], None]) -> Iterator[ox.Quad]:
+    """The quads of each file in its target graph, file after file, and `on_file(path, graph,
+    quads read)` after each; a syntax error names its file (`filename`), as the engine's own
+    loader does. Used by the parent too, when it parses a load's only batch itself."""
+    for path, fmt, graph in files:
+        target = ox.NamedNode(graph)
+        n = 0
+        try:
+            for q in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
+                              without_named_graphs=True):
+                n += 1
+                yield ox.Quad(q.subject, q.predicate, q.object, target)
+        except SyntaxError as exc:
+            if not exc.filename:
+                exc.filename = str(path)
+            raise
+        on_file(path, graph, n)
 
 
 def _say(message: object) -> None:
@@ -52,15 +63,17 @@ def main(workdir: str) -> int:
             return 1
         out = Path(workdir) / f"batch-{k}.nq"
         files: list[tuple[str, int]] = []
-        path = ""
+        items = [(Path(path), ox.RdfFormat.from_media_type(media_type), graph)
+                 for path, media_type, graph in batch]
+        path = Path()
         try:
             with out.open("wb", buffering=1 << 20) as f:
-                for path, media_type, graph in batch:
-                    read = [0]
-                    ox.serialize(_quads(path, media_type, graph, read), f, ox.RdfFormat.N_QUADS)
-                    files.append((path, read[0]))
+                for item in items:  # one at a time: a file that cannot be read is named
+                    path = item[0]
+                    ox.serialize(parsed([item], lambda done, _, n: files.append((str(done), n))),
+                                 f, ox.RdfFormat.N_QUADS)
         except SyntaxError as exc:
-            _say({"syntax": [str(exc.msg or exc), exc.filename or path, exc.lineno, exc.offset,
+            _say({"syntax": [str(exc.msg or exc), exc.filename, exc.lineno, exc.offset,
                              getattr(exc, "end_lineno", None), getattr(exc, "end_offset", None)]})
             return 0
         except OSError as exc:

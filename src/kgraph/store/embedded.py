@@ -49,26 +49,15 @@ def _batches(files: Sequence[tuple[Path, ox.RdfFormat, str]],
 
 def _parsed(files: Sequence[tuple[Path, ox.RdfFormat, str]],
             progress: Callable[[str, int], None] | None,
-            read: dict[str, int] | None = None) -> Iterator[ox.Quad]:
-    """The quads of each file in its target graph, file after file; a syntax error names its
-    file (`filename`), as the engine's own loader does. `read` counts the quads per graph."""
-    for path, fmt, graph in files:
-        target = ox.NamedNode(graph)
-        n = 0
-        try:
-            for q in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
-                              without_named_graphs=True):
-                n += 1
-                yield ox.Quad(q.subject, q.predicate, q.object, target)
-        except SyntaxError as exc:
-            if not exc.filename:
-                exc.filename = str(path)
-            raise
-        if read is not None:
-            read[graph] = read.get(graph, 0) + n
+            read: dict[str, int]) -> Iterator[ox.Quad]:
+    """The files' quads, parsed here (`_nquads.parsed`); `read` counts them per graph."""
+
+    def on_file(path: Path, graph: str, n: int) -> None:
+        read[graph] = read.get(graph, 0) + n
         if progress:
             progress(str(path), n)
 
+    return _nquads.parsed(files, on_file)
 
 
 class EmbeddedStore:
@@ -179,12 +168,9 @@ class EmbeddedStore:
             if not in_place:
                 self._store.update(f"DROP SILENT GRAPH <{staging}>")
             write(staged())
-            if in_place:
-                pass
-            elif count:
-                self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
-            else:  # MOVE from a graph never created is a no-op: drop the target instead
-                self._store.update(f"DROP SILENT GRAPH <{graph}>")
+            if not in_place:  # MOVE from a graph never created is a no-op: drop the target instead
+                self._store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>" if count
+                                   else f"DROP SILENT GRAPH <{graph}>")
         except OSError as exc:
             raise StoreError(f"the store failed while replacing {graph}: {exc}") from exc
         return count

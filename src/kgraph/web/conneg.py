@@ -6,9 +6,10 @@ media type; ties go to the order of `supported` (the server's preference).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from kgraph.sparql_text import by_text
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,11 @@ def negotiate(accept: str | None, supported: Sequence[str]) -> str | None:
     nothing acceptable is supported (the caller answers 406)."""
     if not accept or not accept.strip():
         return supported[0]
-    if len(accept) <= 1024:  # clients send the same few headers again and again
-        return _remembered(accept, tuple(supported))
-    return _choose(accept, supported)
+    return _choose(accept, tuple(supported))
 
 
-@functools.lru_cache(maxsize=256)
-def _remembered(accept: str, supported: tuple[str, ...]) -> str | None:
-    return _choose(accept, supported)
-
-
-def _choose(accept: str, supported: Sequence[str]) -> str | None:
+@by_text  # clients send the same few headers again and again
+def _choose(accept: str, supported: tuple[str, ...]) -> str | None:
     ranges = parse_accept(accept)
     if not ranges:
         return supported[0]
