@@ -77,3 +77,20 @@ def test_errors_still_come_from_the_application(seed_store):
     assert r.status_code == 400 and "query:1:" in r.text
     r = client.get("/sparql", params={"query": LOOKUP}, headers={"Accept": "image/png"})
     assert r.status_code == 406
+
+
+def test_what_a_request_plans_to_is_remembered_per_query_accept_and_host(apps, seed_store):
+    """The plan is remembered: the same query string with another Accept or Host header must
+    still be answered for that Accept and that Host (relative IRIs resolve against it)."""
+    _, _, passed = apps
+    front = TestClient(apps[0].app, base_url="https://testserver")
+    relative = "SELECT ?p ?o WHERE { <kgraph/id/person/valery-gerasimov> ?p ?o }"
+    for _ in range(2):
+        for host, found in (("w3id.org", True), ("example.org", False)):
+            for accept in ("text/csv", "application/sparql-results+json"):
+                passed.clear()
+                r = front.get("/sparql", params={"query": relative},
+                              headers={"Host": host, "Accept": accept})
+                assert passed == [] and r.status_code == 200
+                assert r.headers["content-type"].startswith(accept)
+                assert ("Gerasimov" in r.text) is found, (host, accept)
