@@ -13,7 +13,8 @@ batches as one JSON line, and reads one JSON line per batch:
 
 It writes at most two batches ahead: before batch k+2 it waits for the parent's line saying
 that batch k was loaded (and its file removed), so the files on disk stay bounded whatever the
-size of the load. Blank nodes keep their labels, as when the parent parses the files itself.
+size of the load. Blank nodes keep their labels, as when the parent parses a load's only batch
+itself (with the same `write_nquads`).
 
 A file is written without a Python step per triple (`write_nquads`): the engine serialises a
 chunk of the parser's triples as N-Triples, and the graph's label goes in before every line's
@@ -28,9 +29,8 @@ import itertools
 import json
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -39,26 +39,6 @@ CHUNK = 65536
 
 #: How many batches the child may have written and the parent not yet loaded.
 AHEAD = 2
-
-
-def parsed(files: Iterable[tuple[Path, ox.RdfFormat, str]],
-           on_file: Callable[[Path, str, int], None]) -> Iterator[ox.Quad]:
-    """The quads of each file in its target graph, file after file, and `on_file(path, graph,
-    quads read)` after each; a syntax error names its file (`filename`), as the engine's own
-    loader does. The parent feeds these to the engine when a load has only one batch."""
-    for path, fmt, graph in files:
-        target = ox.NamedNode(graph)
-        n = 0
-        try:
-            for q in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
-                              without_named_graphs=True):
-                n += 1
-                yield ox.Quad(q.subject, q.predicate, q.object, target)
-        except SyntaxError as exc:
-            if not exc.filename:
-                exc.filename = str(path)
-            raise
-        on_file(path, graph, n)
 
 
 def write_nquads(path: Path, fmt: ox.RdfFormat, graph: str, out: BinaryIO) -> int:
