@@ -43,7 +43,7 @@ AHEAD = 2
 
 def write_nquads(path: Path, fmt: ox.RdfFormat, graph: str, out: BinaryIO) -> int:
     """Write the triples of the file into `out` as N-Quads in `graph`; how many were read. A
-    syntax error names its file, as in `parsed`."""
+    syntax error names its file (`filename`), as the engine's own loader does."""
     label = f" {ox.NamedNode(graph)} .\n".encode()
     triples = ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
                        without_named_graphs=True)

@@ -10,9 +10,10 @@ cross-origin request that needs CORS headers) goes the usual way, so errors are 
 place only.
 
 What a request's text plans to (`protocol.plan_query`) is remembered per query string, Accept
-header and endpoint IRI, for short query strings: clients send the same requests again and
-again, and decoding and checking them costs a point lookup a sixth of its time. The plan is
-a pure function of those (and of the settings, fixed for the front's life).
+header and endpoint IRI, when they are short together (the memory held stays small): clients
+send the same requests again and again, and decoding and checking them costs a point lookup a
+sixth of its time. The plan is a pure function of those (and of the settings, fixed for the
+front's life).
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ class QueryFront:
         where = (scope["scheme"], scope["path"], host, None if host else tuple(scope.get("server") or ()))
         query_string: bytes = scope["query_string"]
         try:
-            plan = (self._remembered(query_string, accept, where) if len(query_string) <= MEMO_MAX_CHARS
-                    else self._plan(query_string, accept, where))
+            short = len(query_string) + len(accept or "") + len(host or b"") <= MEMO_MAX_CHARS
+            plan = (self._remembered if short else self._plan)(query_string, accept, where)
             if plan is None:
                 return None
             stream = self.executor.try_inline(plan.request)
