@@ -10,6 +10,7 @@ from kgraph.loading import load_repository
 from kgraph.settings import REPOSITORY_ROOT, Settings
 from kgraph.store import open_store
 from kgraph.web.app import create_app
+from kgraph.web.protocol import endpoint_iri_from, endpoint_iri_of
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -458,3 +459,19 @@ def test_a_browser_opening_the_endpoint_gets_the_query_page(client):
     r = client.get("/sparql", headers={"Accept": browser}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert client.get("/sparql", headers={"Accept": "*/*"}).headers["content-type"].startswith("text/turtle")
+
+
+@pytest.mark.parametrize("scheme, host, server, expected", [
+    ("http", b"example.org:8080", ("10.0.0.1", 9000), "http://example.org:8080/sparql"),  # Host wins
+    ("http", None, ("127.0.0.1", 80), "http://127.0.0.1/sparql"),          # default port left out
+    ("https", None, ("127.0.0.1", 443), "https://127.0.0.1/sparql"),
+    ("http", None, ("127.0.0.1", 8000), "http://127.0.0.1:8000/sparql"),
+    ("http", None, ("::1", 8000), "http://[::1]:8000/sparql"),             # IPv6 in brackets
+    ("http", None, None, "http://localhost/sparql"),
+    ("http", b"bad host>", None, None),                                    # no IRI: not resolved
+])
+def test_the_endpoint_iri_is_made_of_the_host_or_the_servers_address(scheme, host, server, expected):
+    assert endpoint_iri_from(scheme, "/sparql", host, server) == expected
+    scope = {"scheme": scheme, "path": "/sparql", "server": server,
+             "headers": [(b"host", host)] if host is not None else []}
+    assert endpoint_iri_of(scope) == expected

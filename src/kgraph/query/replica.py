@@ -1,8 +1,8 @@
 """A query worker's copy of the store in memory, kept in step with the checkpoints.
 
 On disk every index probe of a join goes through RocksDB (10 to 15 µs); the same queries on the
-same quads in an in-memory pyoxigraph store take 2.5 to 5.4 times less of the server's CPU per
-request (bench/results/2026-11-27-1m.md: `kgraph` against `kgraph+disk`). A
+same quads in an in-memory pyoxigraph store answer 4 to 6 times sooner (bench/results/
+2026-11-27-1m.md, the heavy queries' medians at one client: `kgraph` against `kgraph+disk`). A
 worker with a replica answers from memory the jobs whose checkpoint the replica equals, and
 from the checkpoint on disk every other job, so an answer never lags a write:
 

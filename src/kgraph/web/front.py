@@ -56,12 +56,13 @@ class QueryFront:
         for name, value in scope["headers"]:
             if name == b"accept":
                 accept = value.decode("latin-1") if accept is None else f"{accept}, {value.decode('latin-1')}"
-            elif name == b"host":
+            elif name == b"host" and host is None:
                 host = value
             elif name == b"origin":
                 return None  # CORS headers are the framework's middleware's business
         # what the endpoint IRI is made of: the Host header, else the server's address
-        where = (scope["scheme"], scope["path"], host, None if host else tuple(scope.get("server") or ()))
+        server = scope.get("server")  # a list from some servers: the key must be hashable
+        where = (scope["scheme"], scope["path"], host, None if host or not server else tuple(server))
         query_string: bytes = scope["query_string"]
         try:
             short = len(query_string) + len(accept or "") + len(host or b"") <= MEMO_MAX_CHARS
@@ -77,13 +78,10 @@ class QueryFront:
         return response.status_code, response.raw_headers, bytes(response.body)
 
     def _plan(self, query_string: bytes, accept: str | None,
-              where: tuple[object, ...]) -> protocol.QueryPlan | None:
+              where: tuple[str, str, bytes | None, tuple[str, int | None] | None]) -> protocol.QueryPlan | None:
         """The plan of a GET's query (None: no query, the service description); raises what
-        `plan_query` raises. `where`: the scope's parts the endpoint IRI is made of."""
-        scheme, path, host, server = where
-        scope: Scope = {"scheme": scheme, "path": path,
-                        "headers": [(b"host", host)] if host else [], "server": server or None}
+        `plan_query` raises. `where`: the parts of the request the endpoint IRI is made of."""
         op = protocol.read_operation("GET", query_string.decode("latin-1"), "", b"")
         if op.query is None:
             return None
-        return protocol.plan_query(op, accept, self.settings, protocol.endpoint_iri_of(scope))
+        return protocol.plan_query(op, accept, self.settings, protocol.endpoint_iri_from(*where))

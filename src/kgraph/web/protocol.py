@@ -331,16 +331,23 @@ def endpoint_iri(request: Request) -> str | None:
 
 
 def endpoint_iri_of(scope: Scope) -> str | None:
-    """`endpoint_iri` from the ASGI scope itself (the hot path has no request object): the Host
-    header as sent, else the server's address without a default port. None when that makes
-    no IRI (a Host header with a space or a `>`): relative IRIs are then not resolved."""
-    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-    if not host:
-        name, port = scope.get("server") or ("localhost", None)
+    """`endpoint_iri` from the ASGI scope itself (the hot path has no request object)."""
+    host = next((v for k, v in scope["headers"] if k == b"host"), None)
+    return endpoint_iri_from(scope["scheme"], scope["path"], host, scope.get("server"))
+
+
+def endpoint_iri_from(scheme: str, path: str, host: bytes | None,
+                      server: tuple[str, int | None] | None) -> str | None:
+    """The endpoint IRI from the parts of a request it is made of: the Host header as sent,
+    else the server's address without a default port. None when that makes no IRI (a Host
+    header with a space or a `>`): relative IRIs are then not resolved."""
+    authority = host.decode("latin-1") if host else ""
+    if not authority:
+        name, port = server or ("localhost", None)
         if ":" in name and not name.startswith("["):
             name = f"[{name}]"
-        host = name if port in (None, {"http": 80, "https": 443}.get(scope["scheme"])) else f"{name}:{port}"
-    iri = f"{scope['scheme']}://{host}{scope['path']}"
+        authority = name if port in (None, {"http": 80, "https": 443}.get(scheme)) else f"{name}:{port}"
+    iri = f"{scheme}://{authority}{path}"
     try:
         ox.NamedNode(iri)  # the engine's own check of an IRI
     except ValueError:
